@@ -1,0 +1,76 @@
+/** @file util.h  Small shared utilities: growable buffer, files, paths, suggestions. */
+#ifndef TRAINCTL_UTIL_H
+#define TRAINCTL_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/** A growable NUL-terminated byte buffer. Zero-initialise with TCTL_BUF_INIT. */
+typedef struct {
+	char *ptr;
+	size_t len;
+	size_t cap;
+} tctl_buf;
+
+#define TCTL_BUF_INIT { NULL, 0, 0 }
+
+int tctl_buf_grow(tctl_buf *b, size_t extra);
+int tctl_buf_put(tctl_buf *b, const void *data, size_t len);
+int tctl_buf_puts(tctl_buf *b, const char *s);
+int tctl_buf_printf(tctl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int tctl_buf_vprintf(tctl_buf *b, const char *fmt, va_list ap);
+/** Hand the string to the caller (never NULL on success; "" when empty). */
+char *tctl_buf_detach(tctl_buf *b);
+void tctl_buf_clear(tctl_buf *b);
+void tctl_buf_free(tctl_buf *b);
+
+/** Read a whole file; *out is NUL-terminated and the caller's to free. */
+int tctl_file_read(char **out, size_t *out_len, const char *path);
+
+/**
+ * Write a file atomically (temporary file in the same folder, fsync,
+ * rename) with the given mode. Either the old or the new content remains.
+ */
+int tctl_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/** mkdir -p with `mode` for the folders it creates. */
+int tctl_mkdir_p(const char *path, mode_t mode);
+
+/** Join two path parts with one '/'; the caller frees. NULL on ENOMEM. */
+char *tctl_path_join(const char *a, const char *b);
+
+/**
+ * trainctl's folders, following the XDG base directory spec:
+ * config: $XDG_CONFIG_HOME/trainctl (~/.config/trainctl),
+ * data:   $XDG_DATA_HOME/trainctl (~/.local/share/trainctl),
+ * cache:  $XDG_CACHE_HOME/trainctl (~/.cache/trainctl).
+ * $TRAINCTL_HOME, when set, replaces all three with $TRAINCTL_HOME/{config,data,cache}.
+ * The caller frees *out. The folders are not created.
+ */
+int tctl_dir_config(char **out);
+int tctl_dir_data(char **out);
+int tctl_dir_cache(char **out);
+
+/** Wall clock in milliseconds / seconds since the epoch. */
+int64_t tctl_now_ms(void);
+int64_t tctl_now(void);
+
+/** Monotonic clock in milliseconds. */
+int64_t tctl_mono_ms(void);
+
+/**
+ * The candidate closest to `word` by edit distance, or NULL when none is
+ * close enough to be a plausible typo. Borrowed from `candidates`.
+ */
+const char *tctl_suggest(const char *word, const char *const *candidates, size_t n);
+
+/** Edit distance (Damerau-Levenshtein, optimal string alignment). */
+size_t tctl_edit_distance(const char *a, const char *b);
+
+/** True when `s` ends with `suffix`. */
+bool tctl_str_endswith(const char *s, const char *suffix);
+
+#endif

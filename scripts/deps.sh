@@ -1,0 +1,35 @@
+#!/bin/sh
+# deps.sh: install the Debian packages a make target needs, when missing.
+# Usage: scripts/deps.sh build|test|demo|bench
+# As root it runs apt-get itself; otherwise it prints the exact command and fails.
+set -eu
+
+build="meson ninja-build pkg-config gcc libc6-dev python3 libhwloc-dev hwloc libjansson-dev \
+libgit2-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libcmocka-dev ca-certificates"
+test_extra="git openssl"
+bench_extra="task-spooler parallel hyperfine azure-cli"
+
+case "${1:-build}" in
+build|demo) want="$build" ;;
+test) want="$build $test_extra" ;;
+bench) want="$build $test_extra $bench_extra" ;;
+*) echo "deps.sh: unknown target '$1' (build, test, demo, bench)" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "trainctl needs these Debian packages:$missing" >&2
+	echo "run as root: apt-get update && $cmd" >&2
+	exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || true
+$cmd >/dev/null

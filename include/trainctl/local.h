@@ -1,0 +1,71 @@
+/** @file local.h  The local backend: a resource-aware queue of supervised runs, no daemon. */
+#ifndef TRAINCTL_LOCAL_H
+#define TRAINCTL_LOCAL_H
+
+#include "trainctl/job.h"
+#include "trainctl/ledger.h"
+#include "trainctl/profile.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TCTL_LOCAL_MAX_GPUS 64
+
+/** What local runs may use in total: the profile's usable cpus, memory and training GPUs. */
+typedef struct {
+	double cpus;
+	uint64_t memory;
+	int gpus;
+	char gpu_vendor[TCTL_LOCAL_MAX_GPUS]; /**< 'n' nvidia, 'a' amd, 'i' intel, per GPU index */
+	double usd_per_hour_cpu;              /**< energy price of one busy core per hour */
+	double usd_per_hour_gpu;              /**< energy price of one busy GPU per hour */
+} tctl_local_capacity;
+
+/** Capacity from a profile (integrated GPUs are not counted). */
+void tctl_local_capacity_from_profile(tctl_local_capacity *out, const tctl_profile *p);
+
+/**
+ * Refuse a job that can never fit this machine (TCTL_ENOFIT, with what it
+ * asked for and what the machine has).
+ */
+int tctl_local_check_fit(const tctl_job *job, const tctl_local_capacity *cap);
+
+/**
+ * Record `run` (prefilled by the caller: name, spec, provenance, plan
+ * fields) as a queued local run, then start a detached dispatcher that
+ * starts it as soon as it fits. The ledger connection `*l` is closed before
+ * the fork and reopened after it (SQLite connections must not cross a
+ * fork); run->id is set on success.
+ */
+int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_capacity *cap,
+		      tctl_run *run);
+
+/**
+ * Mark runs whose supervisor is gone (pid plus process start time, and the
+ * boot id) as lost, kill what is left of their jobs, and free their
+ * resources. *out_lost counts them. Cheap when nothing is lost (one read).
+ */
+int tctl_local_recover(tctl_ledger *l, int *out_lost);
+
+/** Start a detached dispatcher if queued local runs exist (after recovery freed resources). */
+int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap);
+
+/**
+ * Cancel a local run: a queued one ends at once; a running one's supervisor
+ * is asked to stop it (SIGTERM to the process group, SIGKILL after the grace
+ * period). Returns once the request is recorded.
+ */
+int tctl_local_cancel(tctl_ledger *l, tctl_run *run);
+
+/**
+ * Copy a run's stdout and stderr logs to `out_fd` and `err_fd`. With
+ * `follow`, keep copying until the run ends (noticing a lost supervisor on
+ * the way); *out_final (optional) receives the run as it ended.
+ */
+int tctl_local_follow(tctl_ledger *l, const char *run_id, int out_fd, int err_fd, bool follow,
+		      tctl_run **out_final);
+
+/** Seconds between SIGTERM and SIGKILL: $TRAINCTL_KILL_GRACE or 10. */
+int tctl_local_kill_grace(void);
+
+#endif

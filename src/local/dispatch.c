@@ -1,0 +1,124 @@
+/* dispatch.c: detached dispatcher processes that claim queued runs and supervise them; no daemon. */
+#include "local_internal.h"
+#include "trainctl/error.h"
+#include "trainctl/util.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_OURS 64
+
+static pid_t ours[MAX_OURS];
+static int nours;
+
+bool dispatcher_is_ours(pid_t pid)
+{
+	for (int i = 0; i < nours; i++)
+		if (ours[i] == pid)
+			return true;
+	return false;
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	syscall(SYS_close_range, 3U, ~0U, 0);
+}
+
+static void block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Forget stop signals that arrived while no run was being supervised. */
+static void drain_signals(void)
+{
+	sigset_t set;
+	struct timespec zero = { 0, 0 };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	while (sigtimedwait(&set, NULL, &zero) > 0)
+		;
+}
+
+int dispatcher_spawn(const char *ledger_path, const tctl_local_capacity *cap, pid_t *out_pid)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return tctl_error_set_os("cannot start a supervisor");
+	if (pid == 0) {
+		setsid();
+		detach_stdio();
+		dispatcher_main(ledger_path, cap);
+	}
+	if (nours < MAX_OURS)
+		ours[nours++] = pid;
+	if (out_pid)
+		*out_pid = pid;
+	return 0;
+}
+
+/* Starts another dispatcher for runs that fit beside ours (closing our connection around the fork). */
+static int spawn_sibling(tctl_ledger **l, const char *path, const tctl_local_capacity *cap)
+{
+	tctl_ledger_free(*l);
+	*l = NULL;
+	dispatcher_spawn(path, cap, NULL);
+	return tctl_ledger_open(l, path);
+}
+
+void dispatcher_main(const char *ledger_path, const tctl_local_capacity *cap)
+{
+	tctl_ledger *l = NULL;
+	tctl_run *run = NULL;
+	char *path = strdup(ledger_path);
+	bool more;
+
+	nours = 0;
+	block_signals();
+	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (!path || tctl_ledger_open(&l, path) < 0)
+		_exit(1);
+	for (;;) {
+		drain_signals();
+		if (queue_claim(l, cap, &run, &more) < 0 || !run)
+			break;
+		if (more && spawn_sibling(&l, path, cap) < 0) {
+			tctl_run_free(run);
+			break;
+		}
+		supervise_run(l, cap, run);
+		tctl_run_free(run);
+		run = NULL;
+	}
+	tctl_ledger_free(l);
+	free(path);
+	_exit(0);
+}

@@ -1,0 +1,168 @@
+/* local.c: the local backend's entry points: capacity, fit, submit, kick, cancel. */
+#include "local_internal.h"
+#include "trainctl/error.h"
+#include "trainctl/units.h"
+#include "trainctl/util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void tctl_local_capacity_from_profile(tctl_local_capacity *out, const tctl_profile *p)
+{
+	memset(out, 0, sizeof(*out));
+	out->cpus = p->cpus;
+	out->memory = p->memory;
+	for (size_t i = 0; i < p->gpus_len && out->gpus < TCTL_LOCAL_MAX_GPUS; i++) {
+		const tctl_gpu *g = &p->gpus[i];
+		if (g->integrated)
+			continue;
+		out->gpu_vendor[out->gpus++] = g->vendor ? g->vendor[0] : '?';
+	}
+}
+
+int tctl_local_check_fit(const tctl_job *job, const tctl_local_capacity *cap)
+{
+	char need[32], have[32];
+
+	if (job->resources.cpus > cap->cpus + 1e-9)
+		return tctl_error_set(TCTL_ENOFIT,
+			"job '%s' asks for %g cpus; this machine lets trainctl use %g",
+			job->name, job->resources.cpus, cap->cpus);
+	if (job->resources.memory > cap->memory) {
+		tctl_size_format(need, sizeof(need), job->resources.memory);
+		tctl_size_format(have, sizeof(have), cap->memory);
+		return tctl_error_set(TCTL_ENOFIT, "job '%s' asks for %s of memory; this machine has %s",
+				      job->name, need, have);
+	}
+	if (job->resources.gpus > cap->gpus)
+		return tctl_error_set(TCTL_ENOFIT, "job '%s' asks for %d GPU%s; this machine has %d",
+				      job->name, job->resources.gpus,
+				      job->resources.gpus == 1 ? "" : "s", cap->gpus);
+	return 0;
+}
+
+char *run_dir_path(const char *ledger_dir, const char *id)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/runs/%s", ledger_dir, id) < 0)
+		return NULL;
+	return p;
+}
+
+/* The run's folder and its saved environment, before the run is recorded. */
+static int prepare_dir(tctl_ledger *l, tctl_run *run)
+{
+	int rc;
+
+	if (!run->id[0])
+		tctl_run_id_new(run->id, run->submitted_ms);
+	free(run->run_dir);
+	if (!(run->run_dir = run_dir_path(tctl_ledger_dir(l), run->id)))
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	if ((rc = tctl_mkdir_p(run->run_dir, 0700)) < 0)
+		return rc;
+	return env_save(run->run_dir);
+}
+
+static int insert_queued(tctl_ledger *l, const tctl_job *job, tctl_run *run,
+			 const tctl_local_capacity *cap, bool *out_startable)
+{
+	int rc;
+
+	run->state = TCTL_RUN_QUEUED;
+	run->cpus = job->resources.cpus;
+	run->memory = job->resources.memory;
+	run->gpus = job->resources.gpus;
+	run->exit_code = -1;
+	if (!run->backend)
+		run->backend = strdup("local");
+	if (!run->placement)
+		run->placement = strdup("local");
+	if (!run->target)
+		run->target = strdup("local");
+	if ((rc = tctl_ledger_begin(l)) < 0)
+		return rc;
+	if ((rc = tctl_ledger_run_insert(l, run)) < 0 ||
+	    (rc = tctl_ledger_event_add(l, run->id, "queued", "submitted")) < 0 ||
+	    (rc = queue_startable(l, cap, out_startable)) < 0) {
+		tctl_ledger_rollback(l);
+		return rc;
+	}
+	return tctl_ledger_commit(l);
+}
+
+int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_capacity *cap,
+		      tctl_run *run)
+{
+	bool startable = false;
+	int rc;
+
+	if ((rc = tctl_local_check_fit(job, cap)) < 0)
+		return rc;
+	if (!run->submitted_ms)
+		run->submitted_ms = tctl_now_ms();
+	if ((rc = prepare_dir(*l, run)) < 0)
+		return rc;
+	if ((rc = insert_queued(*l, job, run, cap, &startable)) < 0)
+		return rc;
+	/* when nothing may start now, the supervisors of running runs start it as they finish */
+	return startable ? tctl_local_kick(l, cap) : 0;
+}
+
+int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap)
+{
+	char *path = strdup(tctl_ledger_path(*l));
+	int rc;
+
+	if (!path)
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	tctl_ledger_free(*l);
+	*l = NULL;
+	rc = dispatcher_spawn(path, cap, NULL);
+	if (tctl_ledger_open(l, path) < 0 && rc == 0)
+		rc = tctl_error_last()->code;
+	free(path);
+	return rc;
+}
+
+int tctl_local_cancel(tctl_ledger *l, tctl_run *run)
+{
+	tctl_run *now = NULL;
+	bool signal_it = false;
+	int rc;
+
+	if ((rc = tctl_ledger_begin(l)) < 0)
+		return rc;
+	if ((rc = tctl_ledger_run_get(l, &now, run->id)) < 0)
+		goto fail;
+	if (now->state == TCTL_RUN_QUEUED) {
+		now->ended_ms = tctl_now_ms();
+		rc = tctl_ledger_run_transition(l, now, TCTL_RUN_CANCELLED, "cancelled before it started");
+	} else if (now->state == TCTL_RUN_RUNNING) {
+		now->cancel_requested = true;
+		rc = tctl_ledger_event_add(l, now->id, "running", "cancel requested");
+		if (rc == 0)
+			rc = tctl_ledger_run_save(l, now);
+		signal_it = true;
+	} else {
+		rc = tctl_error_set(TCTL_EINVALID, "run '%s' already ended (%s)", now->id,
+				    tctl_run_state_name(now->state));
+	}
+	if (rc < 0 || (rc = tctl_ledger_commit(l)) < 0)
+		goto fail;
+	/* after the commit, so the supervisor reads the request when the signal arrives */
+	if (signal_it && proc_matches(now->supervisor_pid, now->supervisor_start))
+		kill((pid_t)now->supervisor_pid, SIGTERM);
+	tctl_run_clear(run);
+	*run = *now;
+	free(now);
+	return 0;
+fail:
+	tctl_ledger_rollback(l);
+	tctl_run_free(now);
+	return rc;
+}

@@ -1,0 +1,69 @@
+/* local_internal.h: what the local backend's files share. */
+#ifndef TRAINCTL_LOCAL_INTERNAL_H
+#define TRAINCTL_LOCAL_INTERNAL_H
+
+#include "trainctl/local.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* /proc helpers (proc.c) */
+int proc_start_time(pid_t pid, int64_t *out);        /* clock ticks since boot; -1 when gone */
+bool proc_matches(int64_t pid, int64_t start);       /* alive and the same process */
+const char *proc_boot_id(void);                      /* cached; "" when unknown */
+int proc_children(pid_t parent, pid_t *out, int max); /* direct children */
+
+/* Resources held by running runs, and the claim of queued runs (queue.c). */
+typedef struct {
+	double cpus;
+	uint64_t memory;
+	bool gpu_busy[TCTL_LOCAL_MAX_GPUS];
+	int gpus_free;
+} held_resources;
+
+/*
+ * In one write transaction: pick the next queued local run that may start
+ * now (FIFO, with backfill that never delays the head of the queue), mark it
+ * running under this process (pid, start time, boot id, GPUs assigned) and
+ * return it in *out. Returns 0 with *out NULL when nothing may start.
+ * *out_more is set when another queued run would also fit now.
+ */
+int queue_claim(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run **out, bool *out_more);
+
+/* Inside the caller's transaction: may some queued run start now? */
+int queue_startable(tctl_ledger *l, const tctl_local_capacity *cap, bool *out);
+
+/* Is `need` within `free` resources? */
+bool queue_fits(const tctl_run *r, const held_resources *free_res);
+
+/* The dispatcher body: claim and supervise until nothing fits (dispatch.c). Never returns. */
+void dispatcher_main(const char *ledger_path, const tctl_local_capacity *cap)
+	__attribute__((noreturn));
+
+/* True when `pid` is a dispatcher this process forked (not part of a job's tree). */
+bool dispatcher_is_ours(pid_t pid);
+
+/* Fork a detached dispatcher process; the caller must hold no ledger connection. */
+int dispatcher_spawn(const char *ledger_path, const tctl_local_capacity *cap, pid_t *out_pid);
+
+/*
+ * Supervise the claimed run to its end (supervise.c): start the job, enforce
+ * its time limit and cancellation, record the outcome. Returns 0 when the
+ * outcome was recorded.
+ */
+int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run);
+
+/* Start the job process (spawn.c): returns its pid, or a negative error. */
+int spawn_job(pid_t *out_pid, const tctl_job *job, const tctl_run *run,
+	      const tctl_local_capacity *cap);
+
+/* The run's folder: <ledger dir>/runs/<id>; caller frees. */
+char *run_dir_path(const char *ledger_dir, const char *id);
+
+/* Write the submitting environment (credentials removed) to <run_dir>/env. */
+int env_save(const char *run_dir);
+/* Read it back as a NULL-terminated "K=V" array; caller frees with env_free. */
+int env_load(char ***out, const char *run_dir);
+void env_free(char **env);
+
+#endif

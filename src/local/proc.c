@@ -1,0 +1,94 @@
+/* proc.c: process identity from /proc (pid plus start time), the boot id, and child lists. */
+#include "local_internal.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* Field 22 (starttime) and field 4 (ppid) of /proc/PID/stat, after the ")" of comm. */
+static int stat_fields(pid_t pid, int64_t *out_start, pid_t *out_ppid)
+{
+	char path[64], buf[1024], *p;
+	long long start = 0;
+	int ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+		return -1;
+	/* after ") ": state(3) ppid(4) ... starttime(22) */
+	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
+		   " %*d %*d %lld", &ppid, &start) != 2)
+		return -1;
+	if (out_start)
+		*out_start = start;
+	if (out_ppid)
+		*out_ppid = ppid;
+	return 0;
+}
+
+int proc_start_time(pid_t pid, int64_t *out)
+{
+	return stat_fields(pid, out, NULL);
+}
+
+bool proc_matches(int64_t pid, int64_t start)
+{
+	int64_t now;
+
+	if (pid <= 0 || proc_start_time((pid_t)pid, &now) < 0)
+		return false;
+	return now == start;
+}
+
+const char *proc_boot_id(void)
+{
+	static char id[64];
+	char *nl;
+
+	if (id[0])
+		return id;
+	if (read_small("/proc/sys/kernel/random/boot_id", id, sizeof(id)) < 0)
+		return "";
+	if ((nl = strchr(id, '\n')))
+		*nl = '\0';
+	return id;
+}
+
+int proc_children(pid_t parent, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		pid_t pid, ppid;
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid = (pid_t)atoi(e->d_name);
+		if (stat_fields(pid, NULL, &ppid) == 0 && ppid == parent)
+			out[n++] = pid;
+	}
+	closedir(d);
+	return n;
+}

@@ -1,0 +1,88 @@
+/* recover.c: runs whose supervisor died (or whose machine rebooted) become 'lost' and free their resources. */
+#include "local_internal.h"
+#include "trainctl/error.h"
+#include "trainctl/util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Why the run's supervisor is no longer there, or NULL when it is. */
+static const char *gone_reason(const tctl_run *r, char *buf, size_t size)
+{
+	const char *boot = proc_boot_id();
+
+	if (r->boot_id && *boot && strcmp(r->boot_id, boot) != 0)
+		return "the machine restarted while it ran";
+	if (!proc_matches(r->supervisor_pid, r->supervisor_start)) {
+		snprintf(buf, size, "its supervisor (pid %lld) died", (long long)r->supervisor_pid);
+		return buf;
+	}
+	return NULL;
+}
+
+static int count_gone(const tctl_run_list *running)
+{
+	char buf[96];
+	int n = 0;
+
+	for (size_t i = 0; i < running->len; i++)
+		n += gone_reason(&running->runs[i], buf, sizeof(buf)) != NULL;
+	return n;
+}
+
+static int list_running(tctl_ledger *l, tctl_run_list *out)
+{
+	tctl_run_filter f = TCTL_RUN_FILTER_INIT;
+
+	f.state = TCTL_RUN_RUNNING;
+	f.backend = "local";
+	return tctl_ledger_run_list(l, out, &f);
+}
+
+/* Marks each gone run lost inside one write transaction; re-reads to avoid racing a finishing supervisor. */
+static int mark_lost(tctl_ledger *l, int *out_lost)
+{
+	tctl_run_list running = { 0 };
+	char buf[96];
+	int rc;
+
+	if ((rc = tctl_ledger_begin(l)) < 0)
+		return rc;
+	if ((rc = list_running(l, &running)) < 0)
+		goto fail;
+	for (size_t i = 0; i < running.len; i++) {
+		tctl_run *r = &running.runs[i];
+		const char *why = gone_reason(r, buf, sizeof(buf));
+		if (!why)
+			continue;
+		if (strcmp(why, "the machine restarted while it ran") != 0 &&
+		    proc_matches(r->job_pid, r->job_start))
+			kill(-(pid_t)r->job_pid, SIGKILL);
+		r->ended_ms = tctl_now_ms();
+		if ((rc = tctl_ledger_run_transition(l, r, TCTL_RUN_LOST, why)) < 0)
+			goto fail;
+		(*out_lost)++;
+	}
+	tctl_run_list_free(&running);
+	return tctl_ledger_commit(l);
+fail:
+	tctl_run_list_free(&running);
+	tctl_ledger_rollback(l);
+	return rc;
+}
+
+int tctl_local_recover(tctl_ledger *l, int *out_lost)
+{
+	tctl_run_list running = { 0 };
+	int rc, gone;
+
+	*out_lost = 0;
+	if ((rc = list_running(l, &running)) < 0)
+		return rc;
+	gone = count_gone(&running);
+	tctl_run_list_free(&running);
+	if (!gone)
+		return 0;
+	return mark_lost(l, out_lost);
+}

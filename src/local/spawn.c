@@ -1,0 +1,177 @@
+/* spawn.c: starting a run's process: its own process group, its folder, its environment, its GPUs. */
+#include "local_internal.h"
+#include "trainctl/error.h"
+#include "trainctl/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Set or replace KEY in a heap env array; returns the (maybe moved) array. */
+static char **env_set(char **env, const char *key, const char *value)
+{
+	size_t klen = strlen(key), n = 0;
+	char *kv = NULL, **p;
+
+	if (asprintf(&kv, "%s=%s", key, value ? value : "") < 0)
+		return env;
+	for (; env && env[n]; n++) {
+		if (!strncmp(env[n], key, klen) && env[n][klen] == '=') {
+			free(env[n]);
+			env[n] = kv;
+			return env;
+		}
+	}
+	if (!(p = realloc(env, (n + 2) * sizeof(*p)))) {
+		free(kv);
+		return env;
+	}
+	p[n] = kv;
+	p[n + 1] = NULL;
+	return p;
+}
+
+/* GPU visibility: the vendor's variables list the assigned indices; none assigned hides all. */
+static char **env_gpus(char **env, const tctl_run *run, const tctl_local_capacity *cap)
+{
+	const char *ids = run->gpu_ids ? run->gpu_ids : "";
+	bool nvidia = false, amd = false;
+
+	for (int i = 0; i < cap->gpus && i < TCTL_LOCAL_MAX_GPUS; i++) {
+		nvidia |= cap->gpu_vendor[i] == 'n';
+		amd |= cap->gpu_vendor[i] == 'a';
+	}
+	if (nvidia || !amd)
+		env = env_set(env, "CUDA_VISIBLE_DEVICES", ids);
+	if (amd) {
+		env = env_set(env, "ROCR_VISIBLE_DEVICES", ids);
+		env = env_set(env, "HIP_VISIBLE_DEVICES", ids);
+	}
+	return env;
+}
+
+static int build_env(char ***out, const tctl_job *job, const tctl_run *run,
+		     const tctl_local_capacity *cap)
+{
+	char **env = NULL, *ckpt = NULL, *data = NULL;
+	int error;
+
+	if ((error = env_load(&env, run->run_dir)) < 0) {
+		tctl_error_prefix("run '%s'", run->id);
+		return error;
+	}
+	for (size_t i = 0; i < job->env_len; i++) {
+		const char *eq = strchr(job->env[i], '=');
+		char key[256];
+		if (!eq || (size_t)(eq - job->env[i]) >= sizeof(key))
+			continue;
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - job->env[i]), job->env[i]);
+		env = env_set(env, key, eq + 1);
+	}
+	env = env_set(env, "TRAINCTL_RUN_ID", run->id);
+	env = env_set(env, "TRAINCTL_RUN_DIR", run->run_dir);
+	if (tctl_dir_data(&data) == 0 && asprintf(&ckpt, "%s/checkpoints/%s", data, run->name) > 0) {
+		tctl_mkdir_p(ckpt, 0700);
+		env = env_set(env, "TRAINCTL_CHECKPOINT_DIR", ckpt);
+	}
+	free(ckpt);
+	free(data);
+	*out = env_gpus(env, run, cap);
+	return 0;
+}
+
+/* In the child: report why it could not start through the CLOEXEC pipe, then exit 127. */
+static void child_fail(int fd, const char *what, const char *arg) __attribute__((noreturn));
+static void child_fail(int fd, const char *what, const char *arg)
+{
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "%s '%s': %s", what, arg, strerror(errno));
+
+	if (n > 0 && write(fd, msg, (size_t)n) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int open_log(const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+}
+
+static void child_exec(int errfd, const tctl_job *job, const tctl_run *run, char **env,
+		       pid_t supervisor) __attribute__((noreturn));
+static void child_exec(int errfd, const tctl_job *job, const tctl_run *run, char **env,
+		       pid_t supervisor)
+{
+	sigset_t none;
+	int out, err, in;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != supervisor)
+		_exit(137);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if ((in = open("/dev/null", O_RDONLY)) < 0 || (out = open_log(run->run_dir, "stdout")) < 0 ||
+	    (err = open_log(run->run_dir, "stderr")) < 0)
+		child_fail(errfd, "cannot open the logs in", run->run_dir);
+	dup2(in, 0);
+	dup2(out, 1);
+	dup2(err, 2);
+	if (job->workdir && chdir(job->workdir) < 0)
+		child_fail(errfd, "cannot enter workdir", job->workdir);
+	environ = env;
+	if (job->shell)
+		execl("/bin/sh", "sh", "-c", job->shell, (char *)NULL);
+	else
+		execvp(job->command[0], job->command);
+	child_fail(errfd, "cannot run", job->shell ? "/bin/sh" : job->command[0]);
+}
+
+int spawn_job(pid_t *out_pid, const tctl_job *job, const tctl_run *run,
+	      const tctl_local_capacity *cap)
+{
+	char **env = NULL, msg[512];
+	int pipefd[2], error;
+	ssize_t n;
+	pid_t pid, self = getpid();
+
+	if ((error = build_env(&env, job, run, cap)) < 0)
+		return error;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		env_free(env);
+		return tctl_error_set_os("cannot create a pipe");
+	}
+	if ((pid = fork()) < 0) {
+		error = tctl_error_set_os("cannot fork");
+	} else if (pid == 0) {
+		close(pipefd[0]);
+		child_exec(pipefd[1], job, run, env, self);
+	} else {
+		setpgid(pid, pid);
+		close(pipefd[1]);
+		pipefd[1] = -1;
+		while ((n = read(pipefd[0], msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
+			;
+		if (n > 0) {
+			msg[n] = '\0';
+			error = tctl_error_set(TCTL_ERROR, "%s", msg);
+		}
+		*out_pid = pid;
+	}
+	close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	env_free(env);
+	return error;
+}

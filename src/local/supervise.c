@@ -1,0 +1,238 @@
+/* supervise.c: one run from start to recorded end: time limit, cancellation, the whole process tree. */
+#include "local_internal.h"
+#include "trainctl/error.h"
+#include "trainctl/util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Seconds leftover processes get after the main process ended, before SIGKILL. */
+#define LEFTOVER_GRACE_MS 2000
+
+typedef struct {
+	pid_t pid;
+	int status;
+	struct rusage ru;
+	bool exited;
+	tctl_run_state verdict;     /* set when we decided to stop it */
+	const char *why;
+	int64_t kill_at_ms;         /* SIGKILL due (0: not yet asked to stop) */
+} job_proc;
+
+int tctl_local_kill_grace(void)
+{
+	const char *v = getenv("TRAINCTL_KILL_GRACE");
+	int g = v ? atoi(v) : 10;
+
+	return g >= 0 ? g : 10;
+}
+
+/* SIGTERM or SIGKILL to the job's process group and to any orphan we adopted as subreaper. */
+static void signal_tree(pid_t pgid, int sig)
+{
+	pid_t kids[256];
+	int n;
+
+	kill(-pgid, sig);
+	n = proc_children(getpid(), kids, 256);
+	for (int i = 0; i < n; i++) {
+		if (dispatcher_is_ours(kids[i]))
+			continue;
+		kill(kids[i], sig);
+	}
+}
+
+static void reap(job_proc *j)
+{
+	struct rusage ru;
+	int status;
+	pid_t p;
+
+	while ((p = wait4(-1, &status, WNOHANG, &ru)) > 0) {
+		if (p == j->pid) {
+			j->status = status;
+			j->ru = ru;
+			j->exited = true;
+		}
+	}
+}
+
+static void ask_stop(job_proc *j, tctl_run_state verdict, const char *why)
+{
+	if (j->kill_at_ms)
+		return;
+	j->verdict = verdict;
+	j->why = why;
+	j->kill_at_ms = tctl_mono_ms() + (int64_t)tctl_local_kill_grace() * 1000;
+	signal_tree(j->pid, SIGTERM);
+}
+
+/* A stop signal: a `trainctl cancel` (recorded in the ledger) or someone stopping the supervisor. */
+static void on_stop_signal(tctl_ledger *l, const tctl_run *run, job_proc *j, int sig)
+{
+	tctl_run *now = NULL;
+	static char why[96];
+
+	if (tctl_ledger_run_get(l, &now, run->id) == 0 && now->cancel_requested)
+		snprintf(why, sizeof(why), "cancelled on request");
+	else
+		snprintf(why, sizeof(why), "cancelled: supervisor received %s", strsignal(sig));
+	tctl_run_free(now);
+	ask_stop(j, TCTL_RUN_CANCELLED, why);
+}
+
+/* Waits for the job, enforcing the time limit and honouring SIGTERM (cancel). */
+static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, int64_t limit_ms)
+{
+	sigset_t set;
+	siginfo_t info;
+	int64_t start = tctl_mono_ms();
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	while (reap(j), !j->exited) {
+		int64_t now = tctl_mono_ms(), wake = now + 1000;
+		struct timespec ts;
+		int sig;
+
+		if (limit_ms && !j->kill_at_ms && now - start >= limit_ms)
+			ask_stop(j, TCTL_RUN_TIMED_OUT, "time limit reached");
+		if (j->kill_at_ms && now >= j->kill_at_ms) {
+			signal_tree(j->pid, SIGKILL);
+			j->kill_at_ms = now + 1000;
+		}
+		if (limit_ms && !j->kill_at_ms && start + limit_ms < wake)
+			wake = start + limit_ms;
+		if (j->kill_at_ms && j->kill_at_ms < wake)
+			wake = j->kill_at_ms;
+		ts.tv_sec = (wake - now) / 1000;
+		ts.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
+		sig = sigtimedwait(&set, &info, &ts);
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+			on_stop_signal(l, run, j, sig);
+	}
+}
+
+/* After the main process ended: stop what it left behind in its group. */
+static void clean_leftovers(pid_t pgid)
+{
+	int64_t deadline;
+
+	if (kill(-pgid, SIGTERM) < 0)
+		return;
+	deadline = tctl_mono_ms() + LEFTOVER_GRACE_MS;
+	while (kill(-pgid, 0) == 0 && tctl_mono_ms() < deadline) {
+		struct timespec ts = { 0, 20000000L };
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		nanosleep(&ts, NULL);
+	}
+	kill(-pgid, SIGKILL);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void record_outcome(tctl_run *run, const job_proc *j, char *reason, size_t size)
+{
+	run->ended_ms = tctl_now_ms();
+	run->peak_rss = (uint64_t)j->ru.ru_maxrss * 1024;
+	run->user_s = (double)j->ru.ru_utime.tv_sec + j->ru.ru_utime.tv_usec / 1e6;
+	run->sys_s = (double)j->ru.ru_stime.tv_sec + j->ru.ru_stime.tv_usec / 1e6;
+	run->cost = run->price_per_hour * (double)(run->ended_ms - run->started_ms) / 3.6e6;
+	if (WIFEXITED(j->status)) {
+		run->exit_code = WEXITSTATUS(j->status);
+		run->term_signal = 0;
+	} else if (WIFSIGNALED(j->status)) {
+		run->exit_code = -1;
+		run->term_signal = WTERMSIG(j->status);
+	}
+	if (j->verdict == TCTL_RUN_TIMED_OUT || j->verdict == TCTL_RUN_CANCELLED) {
+		snprintf(reason, size, "%s", j->why);
+		run->state = j->verdict;
+	} else if (run->term_signal) {
+		snprintf(reason, size, "killed by signal %d (%s)", run->term_signal,
+			 strsignal(run->term_signal));
+		run->state = TCTL_RUN_FAILED;
+	} else {
+		snprintf(reason, size, "exit %d", run->exit_code);
+		run->state = run->exit_code == 0 ? TCTL_RUN_SUCCEEDED : TCTL_RUN_FAILED;
+	}
+}
+
+static int finish(tctl_ledger *l, tctl_run *run, const char *reason)
+{
+	double actual;
+	int rc;
+
+	if ((rc = tctl_ledger_begin(l)) < 0)
+		return rc;
+	if ((rc = tctl_ledger_run_transition(l, run, run->state, reason)) < 0)
+		goto fail;
+	actual = (double)(run->ended_ms - run->started_ms) / 1000.0;
+	if (run->state == TCTL_RUN_SUCCEEDED && run->estimate_s > 0 && actual > 0 &&
+	    (rc = tctl_ledger_calibration_add(l, run->name, "local", actual / run->estimate_s)) < 0)
+		goto fail;
+	return tctl_ledger_commit(l);
+fail:
+	tctl_ledger_rollback(l);
+	return rc;
+}
+
+static int fail_to_start(tctl_ledger *l, tctl_run *run, const char *why)
+{
+	run->ended_ms = tctl_now_ms();
+	run->state = TCTL_RUN_FAILED;
+	return finish(l, run, why);
+}
+
+static int record_pid(tctl_ledger *l, tctl_run *run, pid_t pid)
+{
+	int rc;
+
+	run->job_pid = pid;
+	proc_start_time(pid, &run->job_start);
+	if ((rc = tctl_ledger_begin(l)) < 0)
+		return rc;
+	if ((rc = tctl_ledger_run_save(l, run)) < 0) {
+		tctl_ledger_rollback(l);
+		return rc;
+	}
+	return tctl_ledger_commit(l);
+}
+
+int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
+{
+	tctl_job *job = NULL;
+	job_proc j;
+	char reason[256];
+	int rc;
+
+	memset(&j, 0, sizeof(j));
+	if (tctl_job_parse(&job, run->spec, strlen(run->spec), "ledger spec") < 0)
+		return fail_to_start(l, run, tctl_error_last()->message);
+	rc = spawn_job(&j.pid, job, run, cap);
+	if (rc < 0) {
+		snprintf(reason, sizeof(reason), "%s", tctl_error_last()->message);
+		if (j.pid > 0)
+			waitpid(j.pid, NULL, 0);
+		tctl_job_free(job);
+		return fail_to_start(l, run, reason);
+	}
+	if ((rc = record_pid(l, run, j.pid)) < 0)
+		ask_stop(&j, TCTL_RUN_FAILED, "ledger write failed");
+	wait_job(l, run, &j, job->limits.max_run_duration * 1000);
+	clean_leftovers(j.pid);
+	record_outcome(run, &j, reason, sizeof(reason));
+	tctl_job_free(job);
+	return finish(l, run, reason);
+}

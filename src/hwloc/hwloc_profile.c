@@ -4,6 +4,7 @@
 
 #include <hwloc.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -86,6 +87,26 @@ static int check_xml_file(const char *path)
 	return 0;
 }
 
+/*
+ * trainctl loads this module RTLD_LOCAL, so libhwloc's symbols are not
+ * global and hwloc's own plugins (hwloc_pci: PCI names; hwloc_opencl;
+ * hwloc_xml_libxml) fail to load ("undefined symbol"). Re-opening libhwloc
+ * with RTLD_GLOBAL | RTLD_NOLOAD promotes the copy already loaded.
+ */
+static void make_hwloc_global(void)
+{
+	static bool done;
+	void *fn = (void *)(uintptr_t)&hwloc_topology_init, *h;
+	Dl_info info;
+
+	if (done)
+		return;
+	done = true;
+	if (dladdr(fn, &info) && info.dli_fname &&
+	    (h = dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD)))
+		dlclose(h); /* drops the count taken just now; the library stays, now global */
+}
+
 static int open_topology(hwloc_topology_t *out, const char *xml)
 {
 	hwloc_topology_t t;
@@ -93,17 +114,15 @@ static int open_topology(hwloc_topology_t *out, const char *xml)
 
 	if (xml && (error = check_xml_file(xml)) < 0)
 		return error;
+	make_hwloc_global();
 	if (hwloc_topology_init(&t) < 0)
 		return tctl_error_set_os("cannot initialise hwloc");
 	/* I/O objects are off by default; KEEP_IMPORTANT keeps PCI GPUs and their OS devices. */
 	hwloc_topology_set_io_types_filter(t, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
 	/* Count what the machine has; what this process may use comes from limits.c. */
 	hwloc_topology_set_flags(t, HWLOC_TOPOLOGY_FLAG_INCLUDE_DISALLOWED);
-	if (xml && hwloc_topology_set_xml(t, xml) < 0) {
-		error = tctl_error_set_os("cannot read topology file '%s'", xml);
-		goto fail;
-	}
-	if (hwloc_topology_load(t) < 0) {
+	/* With the libxml2 plugin the file is parsed here already, so both steps can refuse it. */
+	if ((xml && hwloc_topology_set_xml(t, xml) < 0) || hwloc_topology_load(t) < 0) {
 		error = xml ? tctl_error_set(TCTL_EINVALID,
 				"topology file '%s' is not a valid hwloc XML topology (hwloc could not load it)", xml)
 			    : tctl_error_set_os("cannot read this machine's topology with hwloc");

@@ -140,20 +140,48 @@ typedef struct {
 	char dir[2048];    /* mount point + group path, e.g. /sys/fs/cgroup/memory/user.slice */
 } cgroup_place;
 
+/* /proc/self/mountinfo and /proc/self/cgroup, read once per profile. */
+typedef struct {
+	char *mountinfo;
+	char *cgroup;
+} proc_self;
+
+static char *read_proc(const char *root, const char *path)
+{
+	char full[4096], *text = NULL;
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	if (tctl_file_read(&text, NULL, full) < 0) {
+		tctl_error_clear();
+		return NULL;
+	}
+	return text;
+}
+
+/* The next line of *p (modified in place: the newline becomes NUL), or NULL at the end. */
+static char *next_line(char **p)
+{
+	char *line = *p, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	if ((nl = strchr(line, '\n'))) {
+		*nl = '\0';
+		*p = nl + 1;
+	} else {
+		*p = line + strlen(line);
+	}
+	return line;
+}
+
 /* Find the mount of cgroup v2 (controller NULL) or of the v1 hierarchy with `controller`. */
 static bool find_mount(cgroup_place *out, char *mount_root, size_t root_size,
-		       const char *root, const char *controller)
+		       const proc_self *ps, const char *controller)
 {
-	char path[4096];
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
+	char *copy = ps->mountinfo ? strdup(ps->mountinfo) : NULL, *p = copy, *line;
 	bool found = false;
 
-	snprintf(path, sizeof(path), "%s/proc/self/mountinfo", root);
-	if (!(f = fopen(path, "re")))
-		return false;
-	while (!found && getline(&line, &cap, f) > 0) {
+	while (!found && (line = next_line(&p))) {
 		char mroot[1024], mpoint[1024], *sep = strstr(line, " - ");
 		char fstype[64], source[256], opts[1024];
 		if (!sep || sscanf(line, "%*s %*s %*s %1023s %1023s", mroot, mpoint) != 2 ||
@@ -168,37 +196,27 @@ static bool find_mount(cgroup_place *out, char *mount_root, size_t root_size,
 		snprintf(mount_root, root_size, "%s", mroot);
 		found = true;
 	}
-	free(line);
-	fclose(f);
+	free(copy);
 	return found;
 }
 
 /* This process's group path in the v2 hierarchy ("0::/path") or the v1 one with `controller`. */
-static bool find_group(char *out, size_t size, const char *root, const char *controller)
+static bool find_group(char *out, size_t size, const proc_self *ps, const char *controller)
 {
-	char path[4096];
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
+	char *copy = ps->cgroup ? strdup(ps->cgroup) : NULL, *p = copy, *line;
 	bool found = false;
 
-	snprintf(path, sizeof(path), "%s/proc/self/cgroup", root);
-	if (!(f = fopen(path, "re")))
-		return false;
-	while (!found && getline(&line, &cap, f) > 0) {
+	while (!found && (line = next_line(&p))) {
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2)
 			continue;
-		*c2 = '\0';
-		line[strcspn(line, ":")] = '\0';
+		*c1 = *c2 = '\0';
 		if (controller ? !list_has(c1 + 1, controller) : (strcmp(line, "0") || c1[1] != '\0'))
 			continue;
-		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
 		snprintf(out, size, "%s", c2 + 1);
 		found = true;
 	}
-	free(line);
-	fclose(f);
+	free(copy);
 	return found;
 }
 
@@ -209,13 +227,13 @@ static bool find_group(char *out, size_t size, const char *root, const char *con
  * the mount itself (a cgroup namespace, or a container that mounts its own
  * group at the usual place).
  */
-static bool locate(cgroup_place *out, const char *root, const char *controller)
+static bool locate(cgroup_place *out, const proc_self *ps, const char *controller)
 {
 	char mroot[1024], group[1024];
 	size_t n;
 
-	if (!find_mount(out, mroot, sizeof(mroot), root, controller) ||
-	    !find_group(group, sizeof(group), root, controller))
+	if (!find_mount(out, mroot, sizeof(mroot), ps, controller) ||
+	    !find_group(group, sizeof(group), ps, controller))
 		return false;
 	n = strlen(mroot);
 	if (!strcmp(mroot, "/"))
@@ -270,6 +288,25 @@ static bool parse_v1_quota(double *out, const char *text)
 	return true;
 }
 
+/* The limit one group folder sets in `file` (a v1 CPU quota is divided by its period). */
+static bool level_value(double *out, const char *root, const char *dir, const char *file,
+			limit_parser parse, const char *v1_period_file)
+{
+	char path[4096], buf[128];
+	double period;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_small(buf, sizeof(buf), root, path) <= 0 || !parse(out, buf))
+		return false;
+	if (!v1_period_file)
+		return true;
+	snprintf(path, sizeof(path), "%s/%s", dir, v1_period_file);
+	if (read_small(buf, sizeof(buf), root, path) <= 0 || !parse_v1_quota(&period, buf))
+		return false;
+	*out /= period;
+	return true;
+}
+
 /*
  * The smallest limit in `file` from this group up to the mount (limits of
  * parent groups bind too). Returns false when no level sets one.
@@ -277,29 +314,18 @@ static bool parse_v1_quota(double *out, const char *text)
 static bool min_up(double *out, const char *root, const cgroup_place *pl, const char *file,
 		   limit_parser parse, const char *v1_period_file)
 {
-	char dir[2048], path[4096], buf[128];
+	char dir[2048];
 	size_t mlen = strlen(pl->mount);
 	bool any = false;
 	double v;
 
 	snprintf(dir, sizeof(dir), "%s", pl->dir);
 	for (;;) {
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		if (read_small(buf, sizeof(buf), root, path) > 0 && parse(&v, buf)) {
-			if (v1_period_file) {
-				double period = 0;
-				snprintf(path, sizeof(path), "%s/%s", dir, v1_period_file);
-				if (read_small(buf, sizeof(buf), root, path) <= 0 ||
-				    !parse_v1_quota(&period, buf))
-					goto up;
-				v /= period;
-			}
-			if (!any || v < *out)
-				*out = v;
+		if (level_value(&v, root, dir, file, parse, v1_period_file) && (!any || v < *out)) {
+			*out = v;
 			any = true;
 		}
-up:
-		if (strlen(dir) <= mlen)
+		if (strlen(dir) <= mlen || !strrchr(dir, '/'))
 			break;
 		*strrchr(dir, '/') = '\0';
 		if (strlen(dir) < mlen)
@@ -308,16 +334,16 @@ up:
 	return any;
 }
 
-static void read_cpu_quota(tctl_limits *l, const char *root)
+static void read_cpu_quota(tctl_limits *l, const char *root, const proc_self *ps)
 {
 	cgroup_place pl;
 	double v;
 
-	if (locate(&pl, root, NULL) && min_up(&v, root, &pl, "cpu.max", parse_cpu_max, NULL)) {
+	if (locate(&pl, ps, NULL) && min_up(&v, root, &pl, "cpu.max", parse_cpu_max, NULL)) {
 		l->cpu_quota = v;
 		l->cpu_quota_source = "cgroup v2 cpu.max";
 	}
-	if (locate(&pl, root, "cpu") &&
+	if (locate(&pl, ps, "cpu") &&
 	    min_up(&v, root, &pl, "cpu.cfs_quota_us", parse_v1_quota, "cpu.cfs_period_us") &&
 	    (l->cpu_quota == 0 || v < l->cpu_quota)) {
 		l->cpu_quota = v;
@@ -325,16 +351,16 @@ static void read_cpu_quota(tctl_limits *l, const char *root)
 	}
 }
 
-static void read_mem_limit(tctl_limits *l, const char *root)
+static void read_mem_limit(tctl_limits *l, const char *root, const proc_self *ps)
 {
 	cgroup_place pl;
 	double v;
 
-	if (locate(&pl, root, NULL) && min_up(&v, root, &pl, "memory.max", parse_bytes, NULL)) {
+	if (locate(&pl, ps, NULL) && min_up(&v, root, &pl, "memory.max", parse_bytes, NULL)) {
 		l->mem_limit = (uint64_t)v;
 		l->mem_limit_source = "cgroup v2 memory.max";
 	}
-	if (locate(&pl, root, "memory") &&
+	if (locate(&pl, ps, "memory") &&
 	    min_up(&v, root, &pl, "memory.limit_in_bytes", parse_bytes, NULL) &&
 	    (l->mem_limit == 0 || (uint64_t)v < l->mem_limit)) {
 		l->mem_limit = (uint64_t)v;
@@ -342,17 +368,45 @@ static void read_mem_limit(tctl_limits *l, const char *root)
 	}
 }
 
+extern char **environ;
+
+/* HWLOC_* variables change what hwloc reports (HWLOC_XMLFILE, HWLOC_COMPONENTS, ...). */
+static int hwloc_env(char **out)
+{
+	tctl_buf b = TCTL_BUF_INIT;
+	int error = 0;
+
+	*out = NULL;
+	for (char **e = environ; e && *e && !error; e++)
+		if (!strncmp(*e, "HWLOC_", 6))
+			error = tctl_buf_printf(&b, "%s%s", b.len ? "," : "", *e);
+	if (error < 0) {
+		tctl_buf_free(&b);
+		return error;
+	}
+	if (b.len)
+		*out = tctl_buf_detach(&b);
+	return 0;
+}
+
 int tctl_limits_read(tctl_limits *out, const char *root)
 {
+	proc_self ps;
 	int error;
 
 	memset(out, 0, sizeof(*out));
 	if (!root)
 		root = "";
-	if ((error = read_affinity(out)) < 0)
+	if ((error = read_affinity(out)) < 0 || (error = hwloc_env(&out->hwloc_env)) < 0) {
+		tctl_limits_clear(out);
 		return error;
-	read_cpu_quota(out, root);
-	read_mem_limit(out, root);
+	}
+	ps.mountinfo = read_proc(root, "/proc/self/mountinfo");
+	ps.cgroup = read_proc(root, "/proc/self/cgroup");
+	read_cpu_quota(out, root, &ps);
+	read_mem_limit(out, root, &ps);
+	free(ps.mountinfo);
+	free(ps.cgroup);
 	out->mem_total = meminfo_total(root);
 	out->boot_id = boot_id(root);
 	return 0;
@@ -364,6 +418,7 @@ void tctl_limits_clear(tctl_limits *l)
 		return;
 	free(l->affinity);
 	free(l->boot_id);
+	free(l->hwloc_env);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -371,9 +426,10 @@ int tctl_limits_fingerprint(char **out, const tctl_limits *l)
 {
 	char *s = NULL;
 
-	if (asprintf(&s, "v=%s;boot=%s;mem=%" PRIu64 ";aff=%s;cpu=%.6g;memlim=%" PRIu64,
+	if (asprintf(&s, "v=%s;boot=%s;mem=%" PRIu64 ";aff=%s;cpu=%.6g;memlim=%" PRIu64 "%s%s",
 		     TCTL_VERSION, l->boot_id ? l->boot_id : "-", l->mem_total,
-		     l->affinity ? l->affinity : "-", l->cpu_quota, l->mem_limit) < 0)
+		     l->affinity ? l->affinity : "-", l->cpu_quota, l->mem_limit,
+		     l->hwloc_env ? ";env=" : "", l->hwloc_env ? l->hwloc_env : "") < 0)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	*out = s;
 	return 0;

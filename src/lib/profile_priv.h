@@ -82,6 +82,7 @@ typedef struct {
 	const char *mem_limit_source;
 	uint64_t mem_total;         /**< /proc/meminfo MemTotal in bytes; 0 when unreadable */
 	char *boot_id;              /**< NULL when unreadable */
+	char *hwloc_env;            /**< HWLOC_* variables, "A=1,B=2"; NULL when none */
 } tctl_limits;
 
 /**

@@ -194,6 +194,15 @@ static void fingerprint_follows_the_limits(void **state)
 	tctl_limits_clear(&l);
 	assert_string_not_equal(a, c);
 	assert_non_null(strstr(a, "boot=3f1c1a9e"));
+	/* an HWLOC_ variable changes what hwloc reports, so it changes the key */
+	setenv("HWLOC_COMPONENTS", "-x86", 1);
+	assert_int_equal(tctl_limits_read(&l, root), 0);
+	unsetenv("HWLOC_COMPONENTS");
+	free(b);
+	b = NULL;
+	assert_int_equal(tctl_limits_fingerprint(&b, &l), 0);
+	tctl_limits_clear(&l);
+	assert_non_null(strstr(b, ";env=HWLOC_COMPONENTS=-x86"));
 	free(a);
 	free(b);
 	free(c);

@@ -97,7 +97,7 @@ static void print_gpus(const tctl_profile *p)
 			size(mem, sizeof(mem), g->memory);
 		else
 			snprintf(mem, sizeof(mem), "? memory");
-		printf("  %-6s %-3d %-*s  %10s  %s  [model: %s, memory: %s, hwloc: %s]%s\n",
+		printf("  %-6s %-3d %-*s  %10s  %s  [model: %s, memory: %s, seen by: %s]%s\n",
 		       g->vendor, g->index, width, g->model, mem, g->pci_bus_id ? g->pci_bus_id : "-",
 		       g->model_source ? g->model_source : "?",
 		       g->memory_source ? g->memory_source : "unknown", g->backends,

@@ -210,7 +210,7 @@ static bool shares_model_number(const char *a, const char *b)
 
 /*
  * The memory rule: the first counting report with a size, in the order
- * CUDA, RSMI, LevelZero, NVML, OpenCL. Without one, an APU (its package's
+ * CUDA, RSMI, LevelZero, NVML, OpenCL (the largest of one backend). Without one, an APU (its package's
  * CPU model carries the GPU's model number, as "AMD Instinct MI300A
  * Accelerator" does for "Instinct MI300A") shares the package's NUMA
  * memory: that is reported with source "unified". Else unknown (0).
@@ -223,7 +223,10 @@ static int choose_memory(tctl_gpu *g, const tctl_gpu_candidate *c)
 		const tctl_gpu_report *r = &c->reports[i];
 		if (!report_counts(r, c->class_id) || !r->memory)
 			continue;
-		if (!best || rank_of(memory_order, r->backend) < rank_of(memory_order, best->backend))
+		int rank = rank_of(memory_order, r->backend);
+		/* Same backend: the largest, a root device (ze1) sums its subdevices (ze1.0, ze1.1). */
+		if (!best || rank < rank_of(memory_order, best->backend) ||
+		    (rank == rank_of(memory_order, best->backend) && r->memory > best->memory))
 			best = r;
 	}
 	if (best) {

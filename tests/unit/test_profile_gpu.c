@@ -262,6 +262,23 @@ static void apu_shares_its_package_memory(void **state)
 	release(g, n);
 }
 
+static void level_zero_root_device_beats_its_tiles(void **state)
+{
+	tctl_gpu_candidate *c = pci("0000:29:00.0", 0x8086, 0x0bd5, 0x0380, NULL);
+	tctl_gpu *g;
+	size_t n;
+
+	(void)state;
+	report(c, "LevelZero", NULL, 64 * GIB, NULL);       /* ze1.0 listed first */
+	report(c, "LevelZero", "Intel(R) Data Center GPU Max 1550", 128 * GIB, NULL);
+	report(c, "LevelZero", NULL, 64 * GIB, NULL);
+	g = resolve(&n);
+	assert_int_equal(n, 1);
+	assert_true(g[0].memory == 128 * GIB);
+	assert_string_equal(g[0].model, "Intel(R) Data Center GPU Max 1550");
+	release(g, n);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -360,6 +377,7 @@ int main(void)
 		cmocka_unit_test(gpus_sort_by_bus_across_domains),
 		cmocka_unit_test(os_devices_without_pci_count_one_backend),
 		cmocka_unit_test(apu_shares_its_package_memory),
+		cmocka_unit_test(level_zero_root_device_beats_its_tiles),
 		cmocka_unit_test(amd_sysfs_gives_vram_and_product_name),
 		cmocka_unit_test(nvml_gives_model_and_memory),
 	};

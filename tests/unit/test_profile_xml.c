@@ -191,6 +191,68 @@ static void bmc_vga_is_not_a_gpu(void **state)
 	tctl_profile_free(p);
 }
 
+static const char *data_dir(void)
+{
+	const char *d = getenv("TESTS_DATA");
+
+	return d && *d ? d : "tests/data";
+}
+
+/* tests/data/topology/vm-epyc-2pu.xml: a real export of the development VM (lstopo 2.9.0). */
+static void own_vm_export_reads_exactly(void **state)
+{
+	char dir[4096];
+	tctl_profile *p;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/topology", data_dir());
+	p = load(dir, "vm-epyc-2pu.xml");
+	assert_int_equal(p->packages, 1);
+	assert_int_equal(p->cores, 2);
+	assert_int_equal(p->pus, 2);
+	assert_int_equal(p->numa_nodes, 1);
+	assert_true(p->hwloc_memory == UINT64_C(4657545216));
+	assert_string_equal(p->cpu_model, "Oxide Virtual Turin-like Processor"); /* blanks trimmed */
+	assert_string_equal(p->hostname, "vm");
+	assert_null(p->machine);
+	assert_int_equal(p->gpus_len, 0); /* virtio disk and NIC only */
+	tctl_profile_free(p);
+}
+
+/*
+ * tests/data/topology/intel-gpus.xml, derived from the VM's export by
+ * derive_intel_gpus.py: integrated graphics seen only through DRM, Level
+ * Zero devices with subdevices and an OpenCL twin, a BMC, an OpenCL CPU.
+ */
+static void intel_gpus_and_level_zero(void **state)
+{
+	char dir[4096];
+	tctl_profile *p;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/topology", data_dir());
+	p = load(dir, "intel-gpus.xml");
+	assert_int_equal(p->gpus_len, 3);                 /* not the ASPEED, not the OpenCL CPU */
+	assert_int_equal(tctl_profile_training_gpus(p), 2);
+	assert_string_equal(p->gpus[0].pci_bus_id, "0000:00:02.0");
+	assert_true(p->gpus[0].integrated);
+	assert_string_equal(p->gpus[0].model, "UHD Graphics 770");
+	assert_string_equal(p->gpus[0].backends, "PCI");  /* DRM card0 is no compute backend */
+	assert_false(p->gpus[1].integrated);
+	assert_string_equal(p->gpus[1].model, "Intel(R) Arc(TM) A770 Graphics");
+	assert_string_equal(p->gpus[1].model_source, "hwloc:LevelZero");
+	assert_true(p->gpus[1].memory == UINT64_C(16225280) * 1024);
+	assert_string_equal(p->gpus[1].memory_source, "hwloc:LevelZero");
+	assert_string_equal(p->gpus[2].model, "Intel(R) Data Center GPU Max 1550");
+	assert_string_equal(p->gpus[2].backends, "LevelZero,OpenCL"); /* ze1, ze1.0, ze1.1, opencl0d0: one GPU */
+	assert_true(p->gpus[2].memory == UINT64_C(134217728) * 1024);  /* the root device, not a tile */
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(p->gpus[i].vendor, "intel");
+		assert_int_equal(p->gpus[i].index, i);
+	}
+	tctl_profile_free(p);
+}
+
 /* Derive copies without any OSDev object (stock Debian hwloc: no NVML/CUDA/RSMI plugins). */
 static int strip_setup(void **state)
 {
@@ -269,7 +331,7 @@ static void pci_only_path_counts_and_names(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[2 * NROWS + 2];
+	struct CMUnitTest tests[2 * NROWS + 4];
 	static char names[2 * NROWS][128];
 	const char *shared = getenv("SHARED_DIR");
 	size_t n = 0;
@@ -281,6 +343,8 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(hybrid_kinds_are_counted_in_pus);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(bmc_vga_is_not_a_gpu);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(own_vm_export_reads_exactly);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(intel_gpus_and_level_zero);
 	for (size_t i = 0; i < NROWS; i++) {
 		snprintf(names[NROWS + i], sizeof(names[0]), "%s without OS devices (PCI only)", rows[i].file);
 		tests[n++] = (struct CMUnitTest){ names[NROWS + i], pci_only_path_counts_and_names, NULL, NULL,

@@ -66,37 +66,64 @@ static char *boot_id(const char *root)
 	return strdup(buf);
 }
 
-static int read_affinity(tctl_limits *l)
+/* This thread's affinity mask (the caller frees *out with CPU_FREE); NULL when unknown. */
+static cpu_set_t *get_affinity(size_t *out_size)
 {
-	cpu_set_t *set = NULL;
-	size_t ncpus = 1024, size;
+	size_t ncpus = 1024;
+	cpu_set_t *set;
+
+	for (;;) {
+		*out_size = CPU_ALLOC_SIZE(ncpus);
+		if (!(set = CPU_ALLOC(ncpus)))
+			return NULL;
+		if (sched_getaffinity(0, *out_size, set) == 0)
+			return set;
+		CPU_FREE(set);
+		if (errno != EINVAL || ncpus >= (1u << 20))
+			return NULL;
+		ncpus *= 2;
+	}
+}
+
+/* Hex of the mask bytes, trailing zero bytes dropped: stable and short. */
+static int affinity_hex(char **out, const cpu_set_t *set, size_t size)
+{
 	tctl_buf hex = TCTL_BUF_INIT;
 	int error = 0;
 
-	for (;;) {
-		size = CPU_ALLOC_SIZE(ncpus);
-		if (!(set = CPU_ALLOC(ncpus)))
-			return tctl_error_set(TCTL_ENOMEM, "out of memory");
-		if (sched_getaffinity(0, size, set) == 0)
-			break;
-		CPU_FREE(set);
-		if (errno != EINVAL || ncpus >= (1u << 20))
-			return 0; /* unknown; allowed_pus stays 0 */
-		ncpus *= 2;
-	}
-	l->allowed_pus = CPU_COUNT_S(size, set);
-	/* Hex of the mask bytes, trailing zero bytes dropped: stable and short. */
-	while (size > 1 && ((unsigned char *)set)[size - 1] == 0)
+	while (size > 1 && ((const unsigned char *)set)[size - 1] == 0)
 		size--;
 	for (size_t i = 0; i < size && !error; i++)
-		error = tctl_buf_printf(&hex, "%02x", ((unsigned char *)set)[i]);
-	CPU_FREE(set);
+		error = tctl_buf_printf(&hex, "%02x", ((const unsigned char *)set)[i]);
 	if (error < 0) {
 		tctl_buf_free(&hex);
 		return error;
 	}
-	l->affinity = tctl_buf_detach(&hex);
+	*out = tctl_buf_detach(&hex);
 	return 0;
+}
+
+/* How many CPUs of a cpuset list ("0-3,8,10-11") are in `set`; -1 when the list is malformed. */
+static int count_in_list(const char *list, const cpu_set_t *set, size_t size)
+{
+	int n = 0;
+
+	for (const char *p = list; *p && *p != '\n'; ) {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+		if (end == p)
+			return -1;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtoul(p, &end, 10);
+			if (end == p || hi < lo)
+				return -1;
+		}
+		for (unsigned long c = lo; c <= hi && c < size * 8; c++)
+			n += CPU_ISSET_S(c, size, set) ? 1 : 0;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -334,6 +361,44 @@ static bool min_up(double *out, const char *root, const cgroup_place *pl, const 
 	return any;
 }
 
+/*
+ * Allowed PUs: the affinity mask, intersected with the cgroup cpuset (v2
+ * cpuset.cpus.effective, v1 cpuset.effective_cpus) where one is readable.
+ * The kernel keeps affinity inside the cpuset; the intersection guards
+ * against a mask read while the cpuset was being changed.
+ */
+static int read_allowed(tctl_limits *l, const char *root, const proc_self *ps)
+{
+	static const struct { const char *controller, *file, *source; } cs[] = {
+		{ NULL, "cpuset.cpus.effective", "affinity+cgroup v2 cpuset" },
+		{ "cpuset", "cpuset.effective_cpus", "affinity+cgroup v1 cpuset" },
+	};
+	size_t size;
+	cpu_set_t *set = get_affinity(&size);
+	char path[4096], buf[4096];
+	cgroup_place pl;
+	int error;
+
+	if (!set)
+		return 0; /* unknown: allowed_pus stays 0 and hwloc's count is used */
+	l->allowed_pus = CPU_COUNT_S(size, set);
+	l->allowed_source = "affinity";
+	for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+		int n;
+		if (!locate(&pl, ps, cs[i].controller))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pl.dir, cs[i].file);
+		if (read_small(buf, sizeof(buf), root, path) <= 0 ||
+		    (n = count_in_list(buf, set, size)) <= 0 || n >= l->allowed_pus)
+			continue;
+		l->allowed_pus = n;
+		l->allowed_source = cs[i].source;
+	}
+	error = affinity_hex(&l->affinity, set, size);
+	CPU_FREE(set);
+	return error;
+}
+
 static void read_cpu_quota(tctl_limits *l, const char *root, const proc_self *ps)
 {
 	cgroup_place pl;
@@ -391,25 +456,28 @@ static int hwloc_env(char **out)
 
 int tctl_limits_read(tctl_limits *out, const char *root)
 {
-	proc_self ps;
+	proc_self ps = { NULL, NULL };
 	int error;
 
 	memset(out, 0, sizeof(*out));
 	if (!root)
 		root = "";
-	if ((error = read_affinity(out)) < 0 || (error = hwloc_env(&out->hwloc_env)) < 0) {
-		tctl_limits_clear(out);
-		return error;
-	}
+	if ((error = hwloc_env(&out->hwloc_env)) < 0)
+		goto done;
 	ps.mountinfo = read_proc(root, "/proc/self/mountinfo");
 	ps.cgroup = read_proc(root, "/proc/self/cgroup");
+	if ((error = read_allowed(out, root, &ps)) < 0)
+		goto done;
 	read_cpu_quota(out, root, &ps);
 	read_mem_limit(out, root, &ps);
-	free(ps.mountinfo);
-	free(ps.cgroup);
 	out->mem_total = meminfo_total(root);
 	out->boot_id = boot_id(root);
-	return 0;
+done:
+	free(ps.mountinfo);
+	free(ps.cgroup);
+	if (error < 0)
+		tctl_limits_clear(out);
+	return error;
 }
 
 void tctl_limits_clear(tctl_limits *l)
@@ -426,9 +494,9 @@ int tctl_limits_fingerprint(char **out, const tctl_limits *l)
 {
 	char *s = NULL;
 
-	if (asprintf(&s, "v=%s;boot=%s;mem=%" PRIu64 ";aff=%s;cpu=%.6g;memlim=%" PRIu64 "%s%s",
+	if (asprintf(&s, "v=%s;boot=%s;mem=%" PRIu64 ";aff=%s/%d;cpu=%.6g;memlim=%" PRIu64 "%s%s",
 		     TCTL_VERSION, l->boot_id ? l->boot_id : "-", l->mem_total,
-		     l->affinity ? l->affinity : "-", l->cpu_quota, l->mem_limit,
+		     l->affinity ? l->affinity : "-", l->allowed_pus, l->cpu_quota, l->mem_limit,
 		     l->hwloc_env ? ";env=" : "", l->hwloc_env ? l->hwloc_env : "") < 0)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	*out = s;

@@ -75,10 +75,12 @@ static int apply_limits(tctl_profile *p, const tctl_limits *l)
 	const char *cpus_src = "affinity", *mem_src = "/proc/meminfo";
 	int error;
 
-	if (l->allowed_pus > 0)
+	if (l->allowed_pus > 0) {
 		p->allowed_pus = l->allowed_pus;
-	else
+		cpus_src = l->allowed_source;
+	} else {
 		cpus_src = "hwloc";
+	}
 	p->cpus = p->allowed_pus;
 	p->cpu_quota = l->cpu_quota;
 	if (l->cpu_quota > 0 && l->cpu_quota < p->cpus) {

@@ -74,7 +74,8 @@ const tctl_hwloc_ops *tctl_hwloc_module(void);
 /* ---- what the process may use (limits.c) ---- */
 
 typedef struct {
-	int allowed_pus;            /**< sched_getaffinity count; 0 when unknown */
+	int allowed_pus;            /**< sched_getaffinity count (within the cgroup cpuset); 0 when unknown */
+	const char *allowed_source; /**< "affinity", "affinity+cgroup v2 cpuset", ... */
 	char *affinity;             /**< the affinity mask, hex, for the fingerprint */
 	double cpu_quota;           /**< cores; 0 when none */
 	const char *cpu_quota_source;
@@ -88,7 +89,7 @@ typedef struct {
 /**
  * Read the limits of this process. `root` prefixes every /proc and /sys
  * path ("" for the real machine; a fixture tree in tests). Affinity always
- * comes from sched_getaffinity.
+ * comes from sched_getaffinity; the cgroup cpuset list from the tree.
  */
 int tctl_limits_read(tctl_limits *out, const char *root);
 void tctl_limits_clear(tctl_limits *l);

@@ -173,6 +173,40 @@ static void affinity_matches_sched_getaffinity(void **state)
 	tctl_limits_clear(&l);
 }
 
+static void cgroup_cpuset_narrows_the_affinity(void **state)
+{
+	const char *root = sub("cpuset");
+	char list[32];
+	cpu_set_t set;
+	tctl_limits l;
+	int first = -1;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
+		if (CPU_ISSET(c, &set))
+			first = c;
+	v2_tree(root);
+	snprintf(list, sizeof(list), "%d\n", first);
+	put(root, "/sys/fs/cgroup/a/b/cpuset.cpus.effective", list);
+	assert_int_equal(tctl_limits_read(&l, root), 0);
+	assert_int_equal(l.allowed_pus, 1);
+	assert_string_equal(l.allowed_source, CPU_COUNT(&set) > 1 ? "affinity+cgroup v2 cpuset" : "affinity");
+	tctl_limits_clear(&l);
+	/* a list the kernel would never write is ignored, not trusted */
+	put(root, "/sys/fs/cgroup/a/b/cpuset.cpus.effective", "3-1\n");
+	assert_int_equal(tctl_limits_read(&l, root), 0);
+	assert_int_equal(l.allowed_pus, CPU_COUNT(&set));
+	assert_string_equal(l.allowed_source, "affinity");
+	tctl_limits_clear(&l);
+	/* CPUs of the cpuset outside the affinity do not count */
+	snprintf(list, sizeof(list), "0-%d\n", CPU_SETSIZE - 1);
+	put(root, "/sys/fs/cgroup/a/b/cpuset.cpus.effective", list);
+	assert_int_equal(tctl_limits_read(&l, root), 0);
+	assert_int_equal(l.allowed_pus, CPU_COUNT(&set));
+	tctl_limits_clear(&l);
+}
+
 static void fingerprint_follows_the_limits(void **state)
 {
 	const char *root = sub("fp");
@@ -477,6 +511,7 @@ int main(void)
 		cmocka_unit_test(unlimited_cgroups_are_no_limit),
 		cmocka_unit_test(mount_points_with_spaces_are_unescaped),
 		cmocka_unit_test(affinity_matches_sched_getaffinity),
+		cmocka_unit_test(cgroup_cpuset_narrows_the_affinity),
 		cmocka_unit_test(fingerprint_follows_the_limits),
 		cmocka_unit_test(cache_file_is_private_and_keyed),
 		cmocka_unit_test(corrupt_cache_is_ignored_and_rewritten),

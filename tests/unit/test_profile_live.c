@@ -259,21 +259,26 @@ static int by_value(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Runs first: this process has not loaded trainctl-hwloc.so yet. */
+/* Runs first: this process has not loaded trainctl-hwloc.so yet. Uses the public entry point. */
 static void warm_cache_skips_hwloc_and_is_fast(void **state)
 {
-	const char *cache = sub("cache/profile.json");
+	char *cache = NULL, want[600];
 	double t[200];
 	tctl_profile *p = NULL;
+	struct stat st;
 	pid_t pid;
 	int status;
 
 	(void)state;
+	setenv("TRAINCTL_HOME", sub("home"), 1);
+	assert_int_equal(tctl_profile_cache_path(&cache), 0);
+	snprintf(want, sizeof(want), "%s/cache/profile.json", sub("home"));
+	assert_string_equal(cache, want);
 	assert_false(tctl_module_loaded("hwloc"));
 	/* The cold run happens in a child, so this process stays without the module. */
 	if ((pid = fork()) == 0) {
 		tctl_profile *q = NULL;
-		int rc = tctl_profile_live_at(&q, TCTL_PROFILE_NO_CACHE, "", cache);
+		int rc = tctl_profile_live(&q, TCTL_PROFILE_NO_CACHE);
 		int ok = rc == 0 && !q->from_cache && tctl_module_loaded("hwloc");
 		tctl_profile_free(q);
 		_exit(ok ? 0 : 1);
@@ -281,14 +286,18 @@ static void warm_cache_skips_hwloc_and_is_fast(void **state)
 	assert_true(pid > 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(stat(cache, &st), 0);
 	for (int i = 0; i < 200; i++) {
 		double t0 = now_us();
-		assert_int_equal(tctl_profile_live_at(&p, 0, "", cache), 0);
+		assert_int_equal(tctl_profile_live(&p, 0), 0);
 		t[i] = now_us() - t0;
 		assert_true(p->from_cache);
+		assert_true(p->pus >= 1);
 		tctl_profile_free(p);
 	}
 	assert_false(tctl_module_loaded("hwloc"));
+	unsetenv("TRAINCTL_HOME");
+	free(cache);
 	qsort(t, 200, sizeof(t[0]), by_value);
 	print_message("# warm tctl_profile_live: median %.0f us, 90th percentile %.0f us\n", t[100], t[180]);
 	assert_true(t[100] < 1000.0);

@@ -81,8 +81,9 @@ int tctl_profile_from_xml(tctl_profile **out, const char *path);
 int tctl_profile_cache_path(char **out);
 
 /**
- * The fingerprint the cache is keyed on, read now: boot id, MemTotal, CPU
- * affinity, cgroup CPU and memory limits, trainctl version. Caller frees.
+ * The fingerprint the cache is keyed on, read now: trainctl version, boot id,
+ * MemTotal, CPU affinity and allowed PUs, cgroup CPU and memory limits, and
+ * any HWLOC_* variables (docs/profile.md). Caller frees.
  */
 int tctl_profile_fingerprint(char **out);
 

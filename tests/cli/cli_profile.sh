@@ -139,7 +139,7 @@ EOF
 	fi
 	[ -s "$T_TMP/vg.log" ] && sed 's/^/# /' "$T_TMP/vg.log"
 else
-	skip "valgrind leak checks" "valgrind is not installed"
+	skip "valgrind leak checks" "valgrind is not installed, or TRAINCTL_SKIP_VALGRIND is set"
 fi
 
 done_testing

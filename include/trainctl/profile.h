@@ -21,7 +21,12 @@ typedef struct {
 	char *pci_bus_id;       /**< "0000:3b:00.0"; NULL when not on PCI */
 	char *backends;         /**< the hwloc backends that reported it, "CUDA,NVML,OpenCL"; "PCI" when only PCI */
 	bool integrated;        /**< integrated graphics (not used for training) */
+	char *pci_id;           /**< "10de:1eb8" (vendor:device); NULL when not on PCI */
 } tctl_gpu;
+
+/* tctl_gpu.index counts per vendor: the n-th NVIDIA GPU in PCI bus order is
+ * CUDA device n under CUDA_DEVICE_ORDER=PCI_BUS_ID, the n-th AMD GPU is ROCr
+ * device n. With GPUs of one vendor, gpus[i].index == i. */
 
 typedef struct {
 	unsigned pus;           /**< PUs of this kind */
@@ -32,6 +37,7 @@ typedef struct {
 typedef struct {
 	char *source;           /**< "live" or the XML path */
 	char *hostname;
+	char *machine;          /**< DMI vendor and product ("Amazon EC2 g4dn.metal"); NULL when unknown */
 	char *cpu_model;
 	int packages, cores, pus, numa_nodes;
 	uint64_t *numa_memory;  /**< bytes per NUMA node, numa_nodes entries */
@@ -44,6 +50,8 @@ typedef struct {
 	size_t cpukinds_len;
 	int allowed_pus;        /**< PUs this process may run on (affinity ∩ cpuset) */
 	double cpu_quota;       /**< cgroup CPU quota in cores; 0 when none */
+	char *cpu_quota_source; /**< "cgroup v2 cpu.max", "cgroup v1 cpu.cfs_quota_us"; NULL when none */
+	char *mem_limit_source; /**< "cgroup v2 memory.max", "cgroup v1 memory.limit_in_bytes"; NULL when none */
 	double cpus;            /**< usable cpus: min(allowed_pus, quota) */
 	char *cpus_source;
 	tctl_gpu *gpus;
@@ -68,6 +76,19 @@ int tctl_profile_live(tctl_profile **out, int flags);
 
 /** The profile of an hwloc XML export (no cache, no live limits). */
 int tctl_profile_from_xml(tctl_profile **out, const char *path);
+
+/** Where the live profile is cached: tctl_dir_cache()/profile.json. Caller frees. */
+int tctl_profile_cache_path(char **out);
+
+/**
+ * The fingerprint the cache is keyed on, read now: trainctl version, boot id,
+ * MemTotal, CPU affinity and allowed PUs, cgroup CPU and memory limits, and
+ * any HWLOC_* variables (docs/profile.md). Caller frees.
+ */
+int tctl_profile_fingerprint(char **out);
+
+/** GPUs a job can train on: those not marked integrated. */
+size_t tctl_profile_training_gpus(const tctl_profile *p);
 
 /** JSON (the --json output and the cache format). Caller frees. */
 int tctl_profile_to_json(char **out, const tctl_profile *p);

@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What fits in the thread's error message (error.c keeps 8 KiB), leaving
+ * room for the "N more problems" line. */
+#define MESSAGE_ROOM 8000
+
 struct tctl_jc_problem {
 	int line;
 	size_t seq;
@@ -231,8 +235,11 @@ int tctl_jc_finish(tctl_jc *jc)
 	if (!jc->total)
 		return 0;
 	qsort(jc->problems, jc->count, sizeof(*jc->problems), by_line);
-	for (size_t i = 0; i < jc->count && shown < TCTL_JC_MAX_PROBLEMS; i++, shown++)
+	for (size_t i = 0; i < jc->count && shown < TCTL_JC_MAX_PROBLEMS; i++, shown++) {
+		if (b.len + strlen(jc->problems[i].msg) > MESSAGE_ROOM)
+			break;
 		tctl_buf_printf(&b, "%s%s", i ? "\n" : "", jc->problems[i].msg);
+	}
 	if (jc->total > shown)
 		tctl_buf_printf(&b, "\n%zu more problem%s not shown", jc->total - shown,
 				jc->total - shown == 1 ? "" : "s");

@@ -242,10 +242,11 @@ int tctl_jc_size(tctl_jc *jc, const json_t *obj, const char *key, uint64_t *out)
 	return leave(jc, 1);
 }
 
-/* "one of 'a', 'b' or 'c'" */
+/* "one of \"a\", \"b\" or \"c\"" (just "\"a\" or \"b\"" for two) */
 static void enum_what(tctl_buf *b, const char *const *names)
 {
-	tctl_buf_puts(b, "one of ");
+	if (names[0] && names[1] && names[2])
+		tctl_buf_puts(b, "one of ");
 	for (size_t i = 0; names[i]; i++)
 		tctl_buf_printf(b, "%s\"%s\"", i == 0 ? "" : names[i + 1] ? ", " : " or ",
 				names[i]);

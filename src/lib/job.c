@@ -44,90 +44,44 @@ void tctl_job_duration_str(char *buf, size_t size, int64_t s)
 	}
 }
 
-/* "/a/./b/../c/" -> "/a/c"; `path` must be absolute. */
-static char *clean_path(const char *path)
-{
-	size_t len = strlen(path), n = 0;
-	char *out = malloc(len + 2);
-	const char *p = path;
-
-	if (!out)
-		return NULL;
-	while (*p) {
-		const char *seg;
-		size_t sl;
-		while (*p == '/')
-			p++;
-		seg = p;
-		while (*p && *p != '/')
-			p++;
-		sl = (size_t)(p - seg);
-		if (sl == 0 || (sl == 1 && seg[0] == '.'))
-			continue;
-		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
-			while (n > 0 && out[--n] != '/')
-				;
-			continue;
-		}
-		out[n++] = '/';
-		memcpy(out + n, seg, sl);
-		n += sl;
-	}
-	if (n == 0)
-		out[n++] = '/';
-	out[n] = '\0';
-	return out;
-}
-
 /* The absolute folder a relative workdir is taken from: the spec's, or cwd. */
-static char *base_folder(const char *spec_path)
+static int base_folder(char **out, const char *spec_path)
 {
-	char cwd[PATH_MAX], *dir = NULL, *abs = NULL, *slash, *real;
+	char cwd[PATH_MAX], *dir = NULL, *slash, *real;
+	int error;
 
 	if (!getcwd(cwd, sizeof(cwd)))
-		return NULL;
+		return tctl_error_set_os("cannot find the current folder");
 	if (!spec_path || !strcmp(spec_path, "-"))
-		return strdup(cwd);
+		return (*out = strdup(cwd)) ? 0 : tctl_error_set(TCTL_ENOMEM, "out of memory");
 	if (!(dir = strdup(spec_path)))
-		return NULL;
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	if ((slash = strrchr(dir, '/')))
-		slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+		slash[slash == dir ? 1 : 0] = '\0';
 	else
 		strcpy(dir, ".");
-	abs = dir[0] == '/' ? strdup(dir) : tctl_path_join(cwd, dir);
+	error = tctl_path_resolve(out, cwd, dir);
 	free(dir);
-	if (!abs)
-		return NULL;
-	if ((real = realpath(abs, NULL))) {
-		free(abs);
-		return real;
+	if (error == 0 && (real = realpath(*out, NULL))) {
+		free(*out);
+		*out = real;
 	}
-	real = clean_path(abs);
-	free(abs);
-	return real;
+	return error;
 }
 
 static int fill_workdir(tctl_job *job, const char *spec_path)
 {
-	char *base, *joined;
+	char *base = NULL, *resolved = NULL;
+	int error;
 
-	if (job->workdir && job->workdir[0] == '/') {
-		joined = clean_path(job->workdir);
-	} else {
-		if (!(base = base_folder(spec_path)))
-			return tctl_error_set_os("cannot find the current folder");
-		joined = job->workdir ? tctl_path_join(base, job->workdir) : strdup(base);
-		free(base);
-		if (joined && job->workdir) {
-			char *c = clean_path(joined);
-			free(joined);
-			joined = c;
-		}
-	}
-	if (!joined)
-		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	if ((error = base_folder(&base, spec_path)) < 0)
+		return error;
+	error = tctl_path_resolve(&resolved, base, job->workdir ? job->workdir : ".");
+	free(base);
+	if (error < 0)
+		return error;
 	free(job->workdir);
-	job->workdir = joined;
+	job->workdir = resolved;
 	return 0;
 }
 
@@ -181,31 +135,6 @@ int tctl_job_fill_defaults(tctl_job *job, const char *spec_path)
 	return 0;
 }
 
-/* "near '\"a\"'" in jansson's text names the repeated key. */
-static int syntax_error(const char *label, const json_error_t *e)
-{
-	const char *near = strstr(e->text, "near '");
-	int col = e->column > 0 ? e->column : 1;
-
-	if (json_error_code(e) == json_error_duplicate_key && near)
-		return tctl_error_set(TCTL_EINVALID, "%s:%d:%d: duplicate key %.*s (each key may "
-				      "appear once)", label, e->line, col,
-				      (int)strlen(near + 6) - 1, near + 6);
-	return tctl_error_set(TCTL_EINVALID, "%s:%d:%d: invalid JSON: %s", label,
-			      e->line > 0 ? e->line : 1, col, e->text);
-}
-
-static int not_an_object(const char *label, const char *text, size_t len, const json_t *root)
-{
-	tctl_jsonpos pos = { 1, 1, 0 };
-	char desc[64];
-
-	tctl_json_locate(&pos, text, len, NULL, 0, false);
-	tctl_jc_describe(desc, sizeof(desc), root);
-	return tctl_error_set(TCTL_EINVALID, "%s:%d: expected a JSON object at the top level, "
-			      "got %s", label, pos.line, desc);
-}
-
 int tctl_job_parse(tctl_job **out, const char *text, size_t len, const char *path)
 {
 	const char *label = !path ? "<job>" : strcmp(path, "-") ? path : "<stdin>";
@@ -216,9 +145,9 @@ int tctl_job_parse(tctl_job **out, const char *text, size_t len, const char *pat
 	int error;
 
 	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)))
-		return syntax_error(label, &jerr);
+		return tctl_jc_syntax_error(label, &jerr);
 	if (!json_is_object(root)) {
-		error = not_an_object(label, text, len, root);
+		error = tctl_jc_not_object(label, text, len, root);
 		json_decref(root);
 		return error;
 	}

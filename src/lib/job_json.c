@@ -3,7 +3,6 @@
 #include "trainctl/error.h"
 #include "trainctl/units.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,13 +11,6 @@ static void put(json_t *o, const char *key, json_t *v, bool *bad)
 {
 	if (!v || json_object_set_new(o, key, v) < 0)
 		*bad = true;
-}
-
-static json_t *num(double x)
-{
-	if (x == floor(x) && fabs(x) < 9007199254740992.0)
-		return json_integer((json_int_t)x);
-	return json_real(x);
 }
 
 static json_t *duration(int64_t secs)
@@ -61,7 +53,7 @@ static json_t *resources_json(const tctl_resources *r, bool *bad)
 
 	if (!o)
 		return NULL;
-	put(o, "cpus", num(r->cpus), bad);
+	put(o, "cpus", tctl_json_number(r->cpus), bad);
 	if (r->memory)
 		put(o, "memory", json_integer((json_int_t)r->memory), bad);
 	put(o, "gpus", json_integer(r->gpus), bad);
@@ -79,12 +71,12 @@ static json_t *estimate_json(const tctl_estimate *e, bool *bad)
 	if (!o)
 		return NULL;
 	if (e->gpu_hours) {
-		put(o, "gpu_hours", num(e->gpu_hours), bad);
+		put(o, "gpu_hours", tctl_json_number(e->gpu_hours), bad);
 		if (e->reference_gpu)
 			put(o, "reference_gpu", json_string(e->reference_gpu), bad);
 	}
 	if (e->cpu_core_hours)
-		put(o, "cpu_core_hours", num(e->cpu_core_hours), bad);
+		put(o, "cpu_core_hours", tctl_json_number(e->cpu_core_hours), bad);
 	if (e->local_duration)
 		put(o, "local_duration", duration(e->local_duration), bad);
 	return o;
@@ -106,7 +98,7 @@ static json_t *limits_json(const tctl_limits *l, bool *bad)
 		put(o, "deadline", duration(l->deadline), bad);
 	}
 	if (l->max_cost)
-		put(o, "max_cost", num(l->max_cost), bad);
+		put(o, "max_cost", tctl_json_number(l->max_cost), bad);
 	return o;
 }
 
@@ -184,8 +176,8 @@ static json_t *param_json(const tctl_param *p, bool *bad)
 	} else if (p->type == TCTL_PARAM_RANDINT) {
 		put(o, "upper", json_integer(p->upper), bad);
 	} else {
-		put(o, "min_value", num(p->min_value), bad);
-		put(o, "max_value", num(p->max_value), bad);
+		put(o, "min_value", tctl_json_number(p->min_value), bad);
+		put(o, "max_value", tctl_json_number(p->max_value), bad);
 	}
 	return o;
 }
@@ -210,9 +202,9 @@ static json_t *etp_json(const tctl_sweep *s, bool *bad)
 		return NULL;
 	put(o, "type", json_string(types[s->early_termination.type]), bad);
 	if (s->early_termination.type == TCTL_ETP_BANDIT && s->early_termination.slack_factor)
-		put(o, "slack_factor", num(s->early_termination.slack_factor), bad);
+		put(o, "slack_factor", tctl_json_number(s->early_termination.slack_factor), bad);
 	if (s->early_termination.type == TCTL_ETP_BANDIT && s->early_termination.slack_amount)
-		put(o, "slack_amount", num(s->early_termination.slack_amount), bad);
+		put(o, "slack_amount", tctl_json_number(s->early_termination.slack_amount), bad);
 	put(o, "evaluation_interval", json_integer(s->early_termination.evaluation_interval), bad);
 	put(o, "delay_evaluation", json_integer(s->early_termination.delay_evaluation), bad);
 	if (s->early_termination.type == TCTL_ETP_TRUNCATION)

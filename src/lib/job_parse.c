@@ -223,37 +223,13 @@ static void read_data(tctl_jc *jc, const json_t *root, tctl_job *job)
 	tctl_jc_pop(jc);
 }
 
-/* AmlCompute cluster names: 3 to 24 letters, digits and '-', starting with a
- * letter, not ending in "-<digits>" (the service's own pattern). */
-static bool compute_name_valid(const char *s)
-{
-	size_t n = strlen(s), i = n;
-
-	if (n < 3 || n > 24 || !isalpha((unsigned char)s[0]))
-		return false;
-	for (size_t k = 0; k < n; k++)
-		if (!isalnum((unsigned char)s[k]) && s[k] != '-')
-			return false;
-	while (i > 0 && isdigit((unsigned char)s[i - 1]))
-		i--;
-	return !(i < n && i > 0 && s[i - 1] == '-');
-}
-
-static bool vm_size_valid(const char *s)
-{
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			return false;
-	return true;
-}
-
 static void read_vm_sizes(tctl_jc *jc, const json_t *o, tctl_cloud *c)
 {
 	if (tctl_jc_strings(jc, o, "vm_sizes", &c->vm_sizes, &c->vm_sizes_len, false) <= 0)
 		return;
 	tctl_jc_push(jc, "vm_sizes");
 	for (size_t i = 0; i < c->vm_sizes_len; i++) {
-		if (vm_size_valid(c->vm_sizes[i]))
+		if (tctl_vm_size_valid(c->vm_sizes[i]))
 			continue;
 		tctl_jc_push_index(jc, i);
 		tctl_jc_error(jc, "expected a VM size such as \"Standard_NC6s_v3\", got \"%s\"",
@@ -282,9 +258,7 @@ static void read_cloud(tctl_jc *jc, const json_t *root, tctl_job *job)
 	tctl_jc_push(jc, "cloud");
 	tctl_jc_keys(jc, o, keys, aliases);
 	tctl_jc_name(jc, o, "workspace", &c->workspace);
-	tctl_jc_string_check(jc, o, "compute", &c->compute, compute_name_valid,
-			     "a compute name of 3 to 24 letters, digits and '-', starting "
-			     "with a letter and not ending in '-' and digits");
+	tctl_jc_compute(jc, o, "compute", &c->compute);
 	read_vm_sizes(jc, o, c);
 	if (tctl_jc_enum(jc, o, "priority", priority_names, &prio) == 1)
 		c->priority = priority_values[prio];

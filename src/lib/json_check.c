@@ -4,6 +4,7 @@
 #include "trainctl/util.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,4 +247,36 @@ int tctl_jc_finish(tctl_jc *jc)
 	tctl_error_set(TCTL_EINVALID, "%s", b.ptr ? b.ptr : "invalid input");
 	tctl_buf_free(&b);
 	return TCTL_EINVALID;
+}
+
+/* "near '\"a\"'" in jansson's text names the repeated key. */
+int tctl_jc_syntax_error(const char *label, const json_error_t *e)
+{
+	const char *near = strstr(e->text, "near '");
+	int col = e->column > 0 ? e->column : 1;
+
+	if (json_error_code(e) == json_error_duplicate_key && near)
+		return tctl_error_set(TCTL_EINVALID, "%s:%d:%d: duplicate key %.*s (each key may "
+				      "appear once)", label, e->line, col,
+				      (int)strlen(near + 6) - 1, near + 6);
+	return tctl_error_set(TCTL_EINVALID, "%s:%d:%d: invalid JSON: %s", label,
+			      e->line > 0 ? e->line : 1, col, e->text);
+}
+
+int tctl_jc_not_object(const char *label, const char *text, size_t len, const json_t *root)
+{
+	tctl_jsonpos pos = { 1, 1, 0 };
+	char desc[64];
+
+	tctl_json_locate(&pos, text, len, NULL, 0, false);
+	tctl_jc_describe(desc, sizeof(desc), root);
+	return tctl_error_set(TCTL_EINVALID, "%s:%d: expected a JSON object at the top level, "
+			      "got %s", label, pos.line, desc);
+}
+
+json_t *tctl_json_number(double x)
+{
+	if (x == floor(x) && fabs(x) < 9007199254740992.0)
+		return json_integer((json_int_t)x);
+	return json_real(x);
 }

@@ -66,6 +66,11 @@ void tctl_jc_describe(char *buf, size_t size, const json_t *v);
  * every problem, one per line, in the thread's error message. */
 int tctl_jc_finish(tctl_jc *jc);
 
+/* "FILE:LINE:COL: invalid JSON: ..." (or "duplicate key") from jansson's error; returns TCTL_EINVALID. */
+int tctl_jc_syntax_error(const char *file, const json_error_t *e);
+/* "FILE:LINE: expected a JSON object at the top level, got ..."; returns TCTL_EINVALID. */
+int tctl_jc_not_object(const char *file, const char *text, size_t len, const json_t *root);
+
 /* A pair in an alias table: a key from another tool (`from`) and ours (`to`). */
 typedef struct {
 	const char *from, *to;
@@ -106,6 +111,11 @@ int tctl_jc_name(tctl_jc *jc, const json_t *obj, const char *key, char **out);
 /* An Azure region name: lower-case letters and digits ("westeurope"). */
 int tctl_jc_region(tctl_jc *jc, const json_t *obj, const char *key, char **out);
 bool tctl_name_valid(const char *s);
+/* An AmlCompute cluster name / an Azure VM size name ("Standard_NC6s_v3"). */
+int tctl_jc_compute(tctl_jc *jc, const json_t *obj, const char *key, char **out);
+int tctl_jc_vm_size(tctl_jc *jc, const json_t *obj, const char *key, char **out);
+bool tctl_compute_name_valid(const char *s);
+bool tctl_vm_size_valid(const char *s);
 /* A non-empty string that must also pass `valid`; `what` names the form expected. */
 int tctl_jc_string_check(tctl_jc *jc, const json_t *obj, const char *key, char **out,
 			 bool (*valid)(const char *), const char *what);
@@ -115,6 +125,9 @@ bool tctl_region_valid(const char *s);
 int tctl_jc_value_string(tctl_jc *jc, const json_t *v, char **out);
 int tctl_jc_value_number(tctl_jc *jc, const json_t *v, double *out, double min, bool exclusive);
 int tctl_jc_value_enum(tctl_jc *jc, const json_t *v, const char *const *names, int *out);
+
+/* A number for output: an integer when whole (so 4.0 prints "4"), else a real. */
+json_t *tctl_json_number(double x);
 
 /* Free a NULL-terminated string array (NULL is fine). */
 void tctl_jc_strv_free(char **v);

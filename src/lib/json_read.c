@@ -393,3 +393,42 @@ int tctl_jc_region(tctl_jc *jc, const json_t *obj, const char *key, char **out)
 	return tctl_jc_string_check(jc, obj, key, out, tctl_region_valid,
 			      "an Azure region name such as \"westeurope\"");
 }
+
+/* AmlCompute cluster names: 3 to 24 letters, digits and '-', starting with a
+ * letter, not ending in "-<digits>" (the service's own pattern). */
+bool tctl_compute_name_valid(const char *s)
+{
+	size_t n = strlen(s), i = n;
+
+	if (n < 3 || n > 24 || !isalpha((unsigned char)s[0]))
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (!isalnum((unsigned char)s[k]) && s[k] != '-')
+			return false;
+	while (i > 0 && isdigit((unsigned char)s[i - 1]))
+		i--;
+	return !(i < n && i > 0 && s[i - 1] == '-');
+}
+
+bool tctl_vm_size_valid(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+int tctl_jc_compute(tctl_jc *jc, const json_t *obj, const char *key, char **out)
+{
+	return tctl_jc_string_check(jc, obj, key, out, tctl_compute_name_valid,
+				    "a compute name of 3 to 24 letters, digits and '-', starting "
+				    "with a letter and not ending in '-' and digits");
+}
+
+int tctl_jc_vm_size(tctl_jc *jc, const json_t *obj, const char *key, char **out)
+{
+	return tctl_jc_string_check(jc, obj, key, out, tctl_vm_size_valid,
+				    "a VM size such as \"Standard_NC6s_v3\"");
+}

@@ -1,4 +1,4 @@
-/* config.c: load the merged configuration (defaults < user < repository < environment) and read it. */
+/* config.c: load the merged config (defaults < user < repository < environment) and read it. */
 #include "config_priv.h"
 #include "trainctl/error.h"
 #include "trainctl/util.h"
@@ -92,7 +92,7 @@ bool tctl_config_key_is_secret(const char *key)
 	char low[128];
 	size_t n = 0;
 
-	for (; key[n] && n < sizeof(low) - 1; n++)
+	for (; n < sizeof(low) - 1 && key[n]; n++)
 		low[n] = (char)tolower((unsigned char)key[n]);
 	low[n] = '\0';
 	return strstr(low, "secret") || strstr(low, "password") || strstr(low, "passwd") ||
@@ -341,8 +341,6 @@ static const struct {
 };
 #define NWORKSPACE_ENV (sizeof(workspace_env) / sizeof(workspace_env[0]))
 
-static bool https_url(const char *s) { return tctl_config_url_valid(s, false); }
-static bool any_url(const char *s) { return tctl_config_url_valid(s, true); }
 static bool any_text(const char *s) { return *s != '\0'; }
 
 /* The environment variables that override cloud endpoints. */
@@ -352,16 +350,17 @@ static const struct {
 	bool (*valid)(const char *);
 	const char *what;
 } cloud_env[] = {
-	{ "TRAINCTL_ARM_ENDPOINT", "cloud.arm", offsetof(tctl_config, cloud.arm), https_url,
-	  "an https:// URL" },
+	{ "TRAINCTL_ARM_ENDPOINT", "cloud.arm", offsetof(tctl_config, cloud.arm),
+	  tctl_config_https_url_valid, "an https:// URL" },
 	{ "AZURE_AUTHORITY_HOST", "cloud.authority", offsetof(tctl_config, cloud.authority),
-	  https_url, "an https:// URL" },
-	{ "TRAINCTL_IMDS_ENDPOINT", "cloud.imds", offsetof(tctl_config, cloud.imds), any_url,
-	  "an http:// or https:// URL" },
+	  tctl_config_https_url_valid, "an https:// URL" },
+	{ "TRAINCTL_IMDS_ENDPOINT", "cloud.imds", offsetof(tctl_config, cloud.imds),
+	  tctl_config_http_url_valid, "an http:// or https:// URL" },
 	{ "TRAINCTL_PRICES_ENDPOINT", "cloud.prices", offsetof(tctl_config, cloud.prices),
-	  https_url, "an https:// URL" },
+	  tctl_config_https_url_valid, "an https:// URL" },
 	{ "TRAINCTL_STORAGE_SUFFIX", "cloud.storage_suffix",
-	  offsetof(tctl_config, cloud.storage_suffix), any_text, "a DNS suffix" },
+	  offsetof(tctl_config, cloud.storage_suffix), tctl_config_suffix_valid,
+	  "a DNS suffix such as \"core.windows.net\"" },
 	{ "TRAINCTL_CA_BUNDLE", "cloud.ca_bundle", offsetof(tctl_config, cloud.ca_bundle), any_text,
 	  "a file path" },
 };
@@ -477,7 +476,10 @@ static void profile_hint(char *out, size_t size, const tctl_config *cfg, const c
 	size_t n = cfg->workspaces_len < 64 ? cfg->workspaces_len : 64;
 
 	hint = tctl_suggest(name, profile_names(cfg, names, 64), n);
-	snprintf(out, size, hint ? " (did you mean '%s'?)" : "", hint);
+	if (hint)
+		snprintf(out, size, " (did you mean '%s'?)", hint);
+	else
+		out[0] = '\0';
 }
 
 /* default_workspace must name a profile (once the environment had its say). */

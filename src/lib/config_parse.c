@@ -122,25 +122,17 @@ static void read_workspaces(reader *r, const json_t *root)
 /* Drops a trailing '/' so endpoints join cleanly with paths. */
 static void read_url(reader *r, const json_t *o, const char *key, char **out, bool http)
 {
-	json_t *v = json_object_get(o, key);
 	size_t n;
-	int rc;
+	int rc = tctl_jc_string_check(&r->jc, o, key, out,
+				      http ? tctl_config_http_url_valid : tctl_config_https_url_valid,
+				      http ? "an http:// or https:// URL" : "an https:// URL");
 
-	if (!v)
-		return;
-	if (!json_is_string(v) || !tctl_config_url_valid(json_string_value(v), http)) {
-		tctl_jc_push(&r->jc, key);
-		tctl_jc_expected(&r->jc, http ? "an http:// or https:// URL" : "an https:// URL", v);
-		tctl_jc_pop(&r->jc);
-		return;
-	}
-	rc = tctl_jc_string(&r->jc, o, key, out);
 	while (rc == 1 && (n = strlen(*out)) > 0 && (*out)[n - 1] == '/')
 		(*out)[n - 1] = '\0';
 	noted(r, rc, key);
 }
 
-static bool suffix_valid(const char *s)
+bool tctl_config_suffix_valid(const char *s)
 {
 	if (!strchr(s, '.') || *s == '.')
 		return false;
@@ -177,7 +169,7 @@ static void read_cloud(reader *r, const json_t *root)
 	read_url(r, o, "imds", &r->cfg->cloud.imds, true);
 	read_url(r, o, "prices", &r->cfg->cloud.prices, false);
 	noted(r, tctl_jc_string_check(&r->jc, o, "storage_suffix", &r->cfg->cloud.storage_suffix,
-				      suffix_valid, "a DNS suffix such as \"core.windows.net\""),
+				      tctl_config_suffix_valid, "a DNS suffix such as \"core.windows.net\""),
 	      "storage_suffix");
 	read_path(r, o, "ca_bundle", &r->cfg->cloud.ca_bundle);
 	tctl_jc_pop(&r->jc);
@@ -541,7 +533,7 @@ bool tctl_config_tenant_valid(const char *s)
 	return true;
 }
 
-bool tctl_config_url_valid(const char *s, bool allow_http)
+static bool url_valid(const char *s, bool allow_http)
 {
 	const char *host;
 
@@ -557,4 +549,14 @@ bool tctl_config_url_valid(const char *s, bool allow_http)
 		if (isspace((unsigned char)*s) || iscntrl((unsigned char)*s))
 			return false;
 	return true;
+}
+
+bool tctl_config_https_url_valid(const char *s)
+{
+	return url_valid(s, false);
+}
+
+bool tctl_config_http_url_valid(const char *s)
+{
+	return url_valid(s, true);
 }

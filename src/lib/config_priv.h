@@ -36,8 +36,11 @@ bool tctl_config_guid_valid(const char *s);
 bool tctl_config_resource_group_valid(const char *s);
 bool tctl_config_workspace_name_valid(const char *s);
 bool tctl_config_tenant_valid(const char *s);
-/* https:// (or http:// when `allow_http`) and a host, no spaces. */
-bool tctl_config_url_valid(const char *s, bool allow_http);
+/* https:// (or also http://) and a host, no spaces. */
+bool tctl_config_https_url_valid(const char *s);
+bool tctl_config_http_url_valid(const char *s);
+/* A DNS suffix such as "core.windows.net". */
+bool tctl_config_suffix_valid(const char *s);
 
 /* The profile called `name`, created (empty, with that name) when `create`. */
 tctl_workspace *tctl_config_profile(tctl_config *cfg, const char *name, bool create);

@@ -1,4 +1,4 @@
-/* job_json.c: a job as normalised JSON: defaults filled in, units canonical, keys in a fixed order. */
+/* job_json.c: a job as normalised JSON: defaults filled in, canonical units, fixed key order. */
 #include "job_priv.h"
 #include "trainctl/error.h"
 #include "trainctl/units.h"

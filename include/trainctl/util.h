@@ -43,6 +43,13 @@ int tctl_mkdir_p(const char *path, mode_t mode);
 char *tctl_path_join(const char *a, const char *b);
 
 /**
+ * `path` made absolute against the absolute folder `base` (unless it is
+ * absolute already), with "." and ".." resolved textually (symbolic links are
+ * not followed). The caller frees *out.
+ */
+int tctl_path_resolve(char **out, const char *base, const char *path);
+
+/**
  * trainctl's folders, following the XDG base directory spec:
  * config: $XDG_CONFIG_HOME/trainctl (~/.config/trainctl),
  * data:   $XDG_DATA_HOME/trainctl (~/.local/share/trainctl),

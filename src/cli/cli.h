@@ -74,7 +74,13 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 
 /* Each command: int cmd_<name>(int argc, char **argv), argv[0] = command name. */
 #define CLI_COMMANDS(X) \
+	X(cancel, "stop queued or running runs") \
+	X(config, "show the merged configuration and where each value came from") \
+	X(list, "list runs, newest first, filtered by state, name and age") \
+	X(logs, "print a run's output, or follow it (-f)") \
 	X(profile, "what this machine has: CPUs, NUMA, memory, GPUs, limits") \
+	X(status, "show one run in detail, with its history") \
+	X(submit, "record a run of a job and start it") \
 	X(validate, "check a job file and print it normalised")
 
 #define CLI_DECLARE(name, summary) int cmd_##name(int argc, char **argv);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MSG_MAX 2048
+#define MSG_MAX 8192  /* room for 20 problems of a job spec or config, one per line */
 
 static _Thread_local char msg_buf[MSG_MAX];
 static _Thread_local tctl_error last = { 0, "" };

@@ -12,10 +12,16 @@
 
 int cli_capacity(tctl_local_capacity *out)
 {
+	const char *xml = getenv("TRAINCTL_TOPOLOGY");
 	tctl_profile *p = NULL;
 	int rc;
 
-	if ((rc = tctl_profile_live(&p, TCTL_PROFILE_DEFAULT)) < 0)
+	/* TRAINCTL_TOPOLOGY: queue as if on the machine of that hwloc export (tests, what-if) */
+	if (xml && *xml)
+		rc = tctl_profile_from_xml(&p, xml);
+	else
+		rc = tctl_profile_live(&p, TCTL_PROFILE_DEFAULT);
+	if (rc < 0)
 		return rc;
 	tctl_local_capacity_from_profile(out, p);
 	tctl_profile_free(p);

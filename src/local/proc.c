@@ -24,10 +24,14 @@ static int read_small(const char *path, char *buf, size_t size)
 	return (int)n;
 }
 
-/* Field 22 (starttime) and field 4 (ppid) of /proc/PID/stat, after the ")" of comm. */
+/*
+ * Field 22 (starttime) and field 4 (ppid) of /proc/PID/stat, after the ")" of
+ * comm. A zombie (state Z or X) counts as gone: it has died, only its parent
+ * has not read its status yet.
+ */
 static int stat_fields(pid_t pid, int64_t *out_start, pid_t *out_ppid)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024], *p, state = '?';
 	long long start = 0;
 	int ppid = 0;
 
@@ -35,8 +39,10 @@ static int stat_fields(pid_t pid, int64_t *out_start, pid_t *out_ppid)
 	if (read_small(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
 		return -1;
 	/* after ") ": state(3) ppid(4) ... starttime(22) */
-	if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
-		   " %*d %*d %lld", &ppid, &start) != 2)
+	if (sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
+		   " %*d %*d %lld", &state, &ppid, &start) != 3)
+		return -1;
+	if (state == 'Z' || state == 'X')
 		return -1;
 	if (out_start)
 		*out_start = start;

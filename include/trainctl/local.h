@@ -41,6 +41,17 @@ int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_cap
 		      tctl_run *run);
 
 /**
+ * Submit a job with a `parallel` section: a parent run (holding no
+ * resources) whose detached coordinator runs the job's items as mini-batch
+ * child runs through the queue, at most max_concurrency_per_instance at once,
+ * retrying a failed mini-batch up to `retries` times, and failing the parent
+ * (cancelling what is left) once more items failed than `error_threshold`.
+ * The parent's folder gets failed_items.txt. parent->id is set on success.
+ */
+int tctl_local_submit_parallel(tctl_ledger **l, const tctl_job *job,
+			       const tctl_local_capacity *cap, tctl_run *parent);
+
+/**
  * Mark runs whose supervisor is gone (pid plus process start time, and the
  * boot id) as lost, kill what is left of their jobs, and free their
  * resources. *out_lost counts them. Cheap when nothing is lost (one read).

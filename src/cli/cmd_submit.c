@@ -117,7 +117,8 @@ int cmd_submit(int argc, char **argv)
 	if ((rc = load_job(&job, npos, dashdash, argv)) != 0)
 		return rc;
 	if (cli_capacity(&cap) < 0 || cli_ledger_open(&l) < 0 || fill_run(&run, job) < 0 ||
-	    tctl_local_submit(&l, job, &cap, &run) < 0) {
+	    (job->parallel.enabled ? tctl_local_submit_parallel(&l, job, &cap, &run)
+				   : tctl_local_submit(&l, job, &cap, &run)) < 0) {
 		rc = cli_fail();
 		goto done;
 	}

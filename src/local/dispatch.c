@@ -26,7 +26,7 @@ bool dispatcher_is_ours(pid_t pid)
 	return false;
 }
 
-static void detach_stdio(void)
+void dispatcher_detach_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR);
 
@@ -74,7 +74,7 @@ int dispatcher_spawn(const char *ledger_path, const tctl_local_capacity *cap, pi
 		return tctl_error_set_os("cannot start a supervisor");
 	if (pid == 0) {
 		setsid();
-		detach_stdio();
+		dispatcher_detach_stdio();
 		dispatcher_main(ledger_path, cap);
 	}
 	if (nours < MAX_OURS)

@@ -43,6 +43,9 @@ void dispatcher_main(const char *ledger_path, const tctl_local_capacity *cap)
 /* True when `pid` is a dispatcher this process forked (not part of a job's tree). */
 bool dispatcher_is_ours(pid_t pid);
 
+/* stdin, stdout, stderr to /dev/null; every other descriptor closed. */
+void dispatcher_detach_stdio(void);
+
 /* Fork a detached dispatcher process; the caller must hold no ledger connection. */
 int dispatcher_spawn(const char *ledger_path, const tctl_local_capacity *cap, pid_t *out_pid);
 

@@ -8,6 +8,7 @@
 
 #include "trainctl/catalog.h"
 #include "trainctl/job.h"
+#include "trainctl/profile.h"
 
 /* Every value here is plain data; nothing is allocated. The rules and the
  * sources of the constants are in docs/planner.md. */
@@ -62,6 +63,17 @@ typedef struct {
 	double calibration_ratio;
 	char source[224];           /**< where the number came from, one line */
 } tctl_runtime;
+
+/**
+ * The local target a profile offers: its training GPUs (integrated ones do
+ * not count) as the slowest of their catalog models (a job may land on any
+ * of them), an unknown model as tctl_catalog_unknown_gpu(); memory per GPU
+ * the smallest reported (else the catalog's); usable cores and memory.
+ * `gpu` is storage for the model that out->gpu points to. Returns the GPU
+ * count.
+ */
+int tctl_target_local(tctl_target *out, tctl_gpu_model *gpu, const tctl_profile *profile,
+		      const tctl_catalog *cat);
 
 /** The calibration class of a target: "local", "gpu:<model>" or "cpu". */
 void tctl_target_class(char *buf, size_t size, const tctl_target *target);

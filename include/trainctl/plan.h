@@ -53,6 +53,9 @@ typedef struct {
 	int64_t short_job;               /**< a job this short may use low priority without checkpoints */
 	double monthly_budget;           /**< USD of cloud spend per calendar month; 0 = none */
 	int64_t local_max_runtime;       /**< local only for runtimes up to this; 0 = no limit */
+	double local_reserve;            /**< share of this machine (0..1) kept for jobs that only it can
+					      finish in time: a job the cloud can run in time goes local only
+					      while the rest stays free; 0 = none */
 	const tctl_reservation *reservations;
 	size_t reservations_len;
 	const tctl_quota *quotas;        /**< quotas_len 0: quota is not checked */
@@ -61,7 +64,7 @@ typedef struct {
 
 #define TCTL_PLAN_OPTIONS_VERSION 1
 #define TCTL_PLAN_OPTIONS_INIT { TCTL_PLAN_OPTIONS_VERSION, 0, TCTL_PREFER_COST, \
-	TCTL_PLACEMENT_AUTO, NULL, 0.16, 0, 10, 300, 0.05, 1800, 3600, 0, 0, NULL, 0, NULL, 0 }
+	TCTL_PLACEMENT_AUTO, NULL, 0.16, 0, 10, 300, 0.05, 1800, 3600, 0, 0, 0, NULL, 0, NULL, 0 }
 
 /** A local run that holds resources: running (end known) or queued (runtime known). */
 typedef struct {

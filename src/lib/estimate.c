@@ -7,6 +7,49 @@
 #include <stdio.h>
 #include <string.h>
 
+int tctl_target_local(tctl_target *out, tctl_gpu_model *gpu, const tctl_profile *p,
+		      const tctl_catalog *cat)
+{
+	const tctl_gpu_model *slowest = NULL, *m = NULL;
+	const char *unknown = NULL, *last = NULL;
+	uint64_t min_mem = 0;
+	int n = 0;
+
+	for (size_t i = 0; i < p->gpus_len; i++) {
+		const tctl_gpu *g = &p->gpus[i];
+		uint64_t mem;
+		if (g->integrated)
+			continue;
+		n++;
+		/* machines repeat one model: match each distinct string once */
+		if (!last || !g->model || strcmp(last, g->model)) {
+			if (tctl_catalog_match_gpu(&m, cat, g->model) < 0)
+				unknown = g->model ? g->model : "";
+			last = g->model;
+		}
+		mem = g->memory ? g->memory : (m ? m->memory : 0);
+		if (n == 1 || mem < min_mem)
+			min_mem = mem;
+		if (m && (!slowest || m->speed < slowest->speed))
+			slowest = m;
+	}
+	tctl_error_clear();
+	if (unknown || !slowest)
+		tctl_catalog_unknown_gpu(gpu, unknown, min_mem);
+	else
+		*gpu = *slowest;
+	gpu->memory = min_mem;
+	memset(out, 0, sizeof(*out));
+	out->local = true;
+	out->name = "local";
+	out->gpu = n ? gpu : NULL;
+	out->gpus = n;
+	out->cpus = p->cpus > 0 ? p->cpus : (p->pus > 0 ? p->pus : 1);
+	out->memory = p->memory ? p->memory : p->hwloc_memory;
+	out->nodes = 1;
+	return n;
+}
+
 void tctl_target_class(char *buf, size_t size, const tctl_target *t)
 {
 	if (t->local)
@@ -26,6 +69,12 @@ double tctl_parallel_efficiency(int gpus, int nodes)
 	if (nodes > 1)
 		e *= pow(TCTL_EFF_NODE_DOUBLING, log2((double)nodes));
 	return e;
+}
+
+/* Whole seconds, rounded up, ignoring floating-point noise (7200.0000001 is 7200). */
+static int64_t up(double secs)
+{
+	return (int64_t)ceil(secs - 1e-6);
 }
 
 static bool is_gpu_job(const tctl_job *job)
@@ -54,7 +103,7 @@ static int from_gpu_hours(tctl_runtime *out, const tctl_job *job, const tctl_tar
 	speed = t->gpu ? t->gpu->speed : ref->speed;
 	out->efficiency = tctl_parallel_efficiency(g, n);
 	secs = job->estimate.gpu_hours * 3600.0 * ref->speed / (speed * g * n * out->efficiency);
-	out->uncalibrated = (int64_t)ceil(secs);
+	out->uncalibrated = up(secs);
 	snprintf(out->source, sizeof(out->source), "%g GPU-h on %s%s / (%d x %s @%.2f, eff %.2f)",
 		 job->estimate.gpu_hours, ref->name, job->estimate.reference_gpu ? "" : " (assumed)",
 		 g * n, t->gpu ? t->gpu->name : ref->name, speed / ref->speed, out->efficiency);
@@ -68,7 +117,7 @@ static int from_core_hours(tctl_runtime *out, const tctl_job *job, const tctl_ta
 
 	out->efficiency = tctl_parallel_efficiency(1, n);
 	secs = job->estimate.cpu_core_hours * 3600.0 / (job_cpus(job) * n * out->efficiency);
-	out->uncalibrated = (int64_t)ceil(secs);
+	out->uncalibrated = up(secs);
 	snprintf(out->source, sizeof(out->source), "%g core-h / (%g cores x %d node%s, eff %.2f)",
 		 job->estimate.cpu_core_hours, job_cpus(job), n, n == 1 ? "" : "s", out->efficiency);
 	return 0;
@@ -103,7 +152,7 @@ static int from_local_duration(tctl_runtime *out, const tctl_job *job, const tct
 		snprintf(out->source, sizeof(out->source), "local_duration %s, 1 vCPU = 1 local core, %d node%s (eff %.2f)",
 			 d, n, n == 1 ? "" : "s", out->efficiency);
 	}
-	out->uncalibrated = (int64_t)ceil((double)job->estimate.local_duration * here / there);
+	out->uncalibrated = up((double)job->estimate.local_duration * here / there);
 	return 0;
 }
 
@@ -140,7 +189,7 @@ static void apply_calibration(tctl_runtime *out, const tctl_target *t,
 		return;
 	out->calibration_runs = c->runs;
 	out->calibration_ratio = c->ratio;
-	out->runtime = (int64_t)ceil((double)out->uncalibrated * c->ratio);
+	out->runtime = up((double)out->uncalibrated * c->ratio);
 	len = strlen(out->source);
 	snprintf(out->source + len, sizeof(out->source) - len, "; calibrated from %d run%s (x%.2f)",
 		 c->runs, c->runs == 1 ? "" : "s", c->ratio);

@@ -40,40 +40,6 @@ static double job_cores(const tctl_job *job)
 
 /* ---- the local machine ---- */
 
-/* The slowest training GPU of the profile (a job may land on any of them), and their count. */
-static int local_gpus(planner *pl, const tctl_profile *p)
-{
-	const tctl_gpu_model *slowest = NULL;
-	uint64_t min_mem = 0;
-	const char *unknown = NULL;
-	int n = 0;
-
-	for (size_t i = 0; i < p->gpus_len; i++) {
-		const tctl_gpu *g = &p->gpus[i];
-		const tctl_gpu_model *m = NULL;
-		uint64_t mem;
-		if (g->integrated)
-			continue;
-		n++;
-		if (tctl_catalog_match_gpu(&m, pl->cat, g->model) < 0)
-			unknown = g->model ? g->model : "";
-		mem = g->memory ? g->memory : (m ? m->memory : 0);
-		if (n == 1 || mem < min_mem)
-			min_mem = mem;
-		if (m && (!slowest || m->speed < slowest->speed))
-			slowest = m;
-	}
-	tctl_error_clear();
-	if (n == 0)
-		return 0;
-	if (unknown || !slowest)
-		tctl_catalog_unknown_gpu(&pl->local_gpu, unknown, min_mem);
-	else
-		pl->local_gpu = *slowest;
-	pl->local_gpu.memory = min_mem;
-	return n;
-}
-
 static void describe_local(planner *pl, const tctl_profile *p, int ngpus)
 {
 	const char *src = p->source && strcmp(p->source, "live") ? strrchr(p->source, '/') : NULL;
@@ -90,23 +56,15 @@ static void describe_local(planner *pl, const tctl_profile *p, int ngpus)
 
 static void setup_local(planner *pl, const tctl_profile *p)
 {
-	tctl_target *t = &pl->local_target;
 	int ngpus;
 
 	if (!p) {
 		snprintf(pl->plan->local_note, sizeof(pl->plan->local_note), "no local machine profile");
 		return;
 	}
-	ngpus = local_gpus(pl, p);
+	ngpus = tctl_target_local(&pl->local_target, &pl->local_gpu, p, pl->cat);
 	pl->has_local = true;
-	t->local = true;
-	t->name = "local";
-	t->gpu = ngpus ? &pl->local_gpu : NULL;
-	t->gpus = ngpus;
-	t->cpus = p->cpus > 0 ? p->cpus : (p->pus > 0 ? p->pus : 1);
-	t->memory = p->memory ? p->memory : p->hwloc_memory;
-	t->nodes = 1;
-	pl->ectx.local_gpu = t->gpu;
+	pl->ectx.local_gpu = pl->local_target.gpu;
 	pl->local_gpu_watts = pl->o->watts_per_gpu > 0 ? pl->o->watts_per_gpu : pl->local_gpu.watts;
 	describe_local(pl, p, ngpus);
 }
@@ -333,14 +291,38 @@ static int add_size(planner *pl, const char *name, const tctl_vm_size *s)
 	return 0;
 }
 
-static bool size_applies(const tctl_job *job, const tctl_vm_size *s)
+/* True when `o` holds the job (GPUs, cores, memory per node). */
+static bool holds(const tctl_job *job, const tctl_vm_size *o)
 {
-	return is_gpu_job(job) ? s->gpus > 0 : s->gpus == 0;
+	return o->gpus >= job->resources.gpus && o->vcpus + 1e-9 >= job->resources.cpus &&
+	       o->memory >= job->resources.memory;
+}
+
+/*
+ * Without cloud.vm_sizes, the sizes worth listing: CPU sizes for a CPU job;
+ * for a GPU job, the sizes with enough GPUs per node, leaving out a size
+ * when a smaller one of the same GPU model also holds the job (a bigger
+ * size runs it no faster: the job uses resources.gpus per node, and the
+ * other GPUs would idle at full price).
+ */
+static bool size_applies(const tctl_catalog *cat, const tctl_job *job, const tctl_vm_size *s)
+{
+	if (!is_gpu_job(job))
+		return s->gpus == 0;
+	if (s->gpus < job->resources.gpus || !s->gpu)
+		return false;
+	for (size_t i = 0; i < cat->sizes_len; i++) {
+		const tctl_vm_size *o = &cat->sizes[i];
+		if (o->gpu && !strcasecmp(o->gpu, s->gpu) && o->gpus < s->gpus && holds(job, o))
+			return false;
+	}
+	return true;
 }
 
 static int add_cloud(planner *pl)
 {
 	const tctl_cloud *cl = &pl->job->cloud;
+	size_t first = pl->plan->candidates_len;
 	int error;
 
 	if (cl->vm_sizes_len) {
@@ -352,9 +334,12 @@ static int add_cloud(planner *pl)
 	}
 	for (size_t i = 0; i < pl->cat->sizes_len; i++) {
 		const tctl_vm_size *s = &pl->cat->sizes[i];
-		if (size_applies(pl->job, s) && (error = add_size(pl, s->name, s)) < 0)
+		if (size_applies(pl->cat, pl->job, s) && (error = add_size(pl, s->name, s)) < 0)
 			return error;
 	}
+	if (pl->plan->candidates_len == first)
+		snprintf(pl->plan->cloud_note, sizeof(pl->plan->cloud_note),
+			 "cloud: no VM size in the catalog has %d GPUs per node", pl->job->resources.gpus);
 	return 0;
 }
 
@@ -392,6 +377,52 @@ static void check_limits(planner *pl, tctl_candidate *c)
 	} else {
 		return;
 	}
+	c->feasible = false;
+}
+
+/* ---- the local reserve: room kept for jobs only this machine can finish in time ---- */
+
+static bool cloud_alternative(const tctl_plan *p)
+{
+	for (size_t i = 0; i < p->candidates_len; i++)
+		if (!p->candidates[i].local && p->candidates[i].feasible)
+			return true;
+	return false;
+}
+
+/* True when the job, on top of what local runs hold now (running or queued), would eat
+ * into the share of the machine the options keep free. */
+static bool into_reserve(const planner *pl)
+{
+	const tctl_target *t = &pl->local_target;
+	const tctl_resources *r = &pl->job->resources;
+	double keep = 1.0 - pl->o->local_reserve, cpus = job_cores(pl->job);
+	double mem = (double)r->memory;
+	int gpus = r->gpus;
+
+	for (size_t i = 0; i < pl->local->runs_len; i++) {
+		gpus += pl->local->runs[i].gpus;
+		cpus += pl->local->runs[i].cpus;
+		mem += (double)pl->local->runs[i].memory;
+	}
+	return (r->gpus > 0 && gpus > (int)floor(t->gpus * keep + 1e-9)) ||
+	       cpus > t->cpus * keep + 1e-9 || mem > (double)t->memory * keep;
+}
+
+static void check_reserve(planner *pl)
+{
+	tctl_candidate *c = pl->plan->candidates_len ? &pl->plan->candidates[0] : NULL;
+
+	if (!c || !c->local || !c->feasible || pl->o->local_reserve <= 0 ||
+	    !cloud_alternative(pl->plan))
+		return;
+	if (into_reserve(pl))
+		REASON(c, "%.0f%% of this machine is kept for jobs only it can finish in time",
+		       pl->o->local_reserve * 100);
+	else if (c->start > pl->plan->now)
+		REASON(c, "would queue here, ahead of jobs only this machine can finish in time");
+	else
+		return;
 	c->feasible = false;
 }
 
@@ -509,6 +540,7 @@ int tctl_plan_make(tctl_plan **out, const tctl_job *job, const tctl_profile *pro
 		goto done;
 	for (size_t i = 0; i < p->candidates_len; i++)
 		check_limits(&pl, &p->candidates[i]);
+	check_reserve(&pl);
 	choose(p);
 	plan_explain(p, opts, job);
 done:

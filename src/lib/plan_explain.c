@@ -147,6 +147,8 @@ static void explain_sources(tctl_plan *p, const tctl_plan_options *o, const tctl
 	char prov[32], idle[32];
 	int64_t idle_s = job->cloud.idle_time_before_scale_down > 0 ? job->cloud.idle_time_before_scale_down : 120;
 
+	if (c && !c->price)
+		c = NULL;
 	for (size_t i = 0; !c && i < p->candidates_len; i++)
 		if (p->candidates[i].price)
 			c = &p->candidates[i];

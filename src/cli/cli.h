@@ -74,6 +74,8 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 
 /* Each command: int cmd_<name>(int argc, char **argv), argv[0] = command name. */
 #define CLI_COMMANDS(X) \
+	X(plan, "price every way to run a job and say which one wins") \
+	X(simulate, "replay a job trace through the planner and three baselines") \
 	X(validate, "check a job file and print it normalised")
 
 #define CLI_DECLARE(name, summary) int cmd_##name(int argc, char **argv);

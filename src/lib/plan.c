@@ -353,7 +353,7 @@ static void check_limits(planner *pl, tctl_candidate *c)
 
 	if (!c->feasible)
 		return;
-	if (c->priority == TCTL_PRIORITY_LOW)
+	if (c->priority == TCTL_PRIORITY_LOW && pl->o->evictions_per_hour > 0)
 		margin = pl->o->provisioning + (pl->job->checkpointable ? pl->o->checkpoint_interval
 									: c->estimate.runtime);
 	if (pl->job->limits.max_run_duration > 0 && c->estimate.runtime > pl->job->limits.max_run_duration) {

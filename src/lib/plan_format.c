@@ -191,8 +191,8 @@ int tctl_plan_to_text(char **out, const tctl_plan *p)
 	if (error >= 0 && p->cloud_note[0])
 		error = tctl_buf_printf(&b, "  (%s)\n", p->cloud_note);
 	if (error >= 0)
-		error = tctl_buf_printf(&b, "\n%s %s\n\nwhere the numbers come from:\n",
-					p->chosen >= 0 ? "choice:" : "nothing fits:", p->why);
+		error = tctl_buf_printf(&b, "\n%s%s\n\nwhere the numbers come from:\n",
+					p->chosen >= 0 ? "choice: " : "", p->why);
 	if (error >= 0)
 		error = sources(&b, p);
 done:

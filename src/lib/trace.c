@@ -340,11 +340,13 @@ static int value(double *out, const expr *e, const char *what, const row *r, con
 	if (rc != 0)
 		return rc;
 	if (*out < 0) {
+		char v[32];
+		snprintf(v, sizeof(v), *out == floor(*out) && *out > -1e15 ? "%.0f" : "%g", *out);
 		if (strcmp(e->text, what))
-			return tctl_error_set(TCTL_EINVALID, "%s:%zu: %s (%s) is %g, expected >= 0",
-					      r->path, r->line, what, e->text, *out);
-		return tctl_error_set(TCTL_EINVALID, "%s:%zu: field '%s' is %g, expected >= 0",
-				      r->path, r->line, what, *out);
+			return tctl_error_set(TCTL_EINVALID, "%s:%zu: %s (%s) is %s, expected >= 0",
+					      r->path, r->line, what, e->text, v);
+		return tctl_error_set(TCTL_EINVALID, "%s:%zu: field '%s' is %s, expected >= 0",
+				      r->path, r->line, what, v);
 	}
 	return 0;
 }

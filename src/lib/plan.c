@@ -40,6 +40,22 @@ static double job_cores(const tctl_job *job)
 
 /* ---- the local machine ---- */
 
+/* Says which reported GPU model the catalog does not know, and what stands in for it. */
+static void note_unknown_gpu(planner *pl, const tctl_profile *p)
+{
+	const tctl_gpu_model *m;
+
+	for (size_t i = 0; i < p->gpus_len; i++) {
+		if (p->gpus[i].integrated || tctl_catalog_match_gpu(&m, pl->cat, p->gpus[i].model) == 0)
+			continue;
+		plan_fmt(pl->plan->local_note, sizeof(pl->plan->local_note),
+			 "%s: planned as speed %.2f, %d W (conservative default)",
+			 tctl_error_last()->message, pl->local_gpu.speed, pl->local_gpu.watts);
+		break;
+	}
+	tctl_error_clear();
+}
+
 static void describe_local(planner *pl, const tctl_profile *p, int ngpus)
 {
 	const char *src = p->source && strcmp(p->source, "live") ? strrchr(p->source, '/') : NULL;
@@ -52,6 +68,8 @@ static void describe_local(planner *pl, const tctl_profile *p, int ngpus)
 	snprintf(pl->plan->local_name, sizeof(pl->plan->local_name), "%s (%s)",
 		 src ? src + 1 : (p->source && strcmp(p->source, "live") ? p->source : "this machine"),
 		 what);
+	if (ngpus && !strcmp(pl->local_gpu.name, "unknown"))
+		note_unknown_gpu(pl, p);
 }
 
 static void setup_local(planner *pl, const tctl_profile *p)

@@ -603,6 +603,22 @@ static void placement_can_be_forced(void **state)
 	tctl_plan_free(p);
 }
 
+static void unknown_local_gpu_is_said_and_planned_conservatively(void **state)
+{
+	tctl_profile m = machine(1, "Matrox G200eR2", 8, 32 * GIB);
+	tctl_job j = gpu_job(1, 2, "T4");
+	tctl_plan_options o = options();
+	tctl_plan *p = make(&j, &m, &o, NULL);
+	(void)state;
+
+	assert_string_equal(p->local_note,
+			    "unknown GPU model 'Matrox G200eR2': planned as speed 0.18, 300 W (conservative default)");
+	assert_string_equal(p->local_name, "this machine (1x unknown)");
+	/* 2 T4-hours at 0.18 / 0.35 of a T4's speed */
+	assert_int_equal(find(p, NULL, 0, 1)->estimate.runtime, (int64_t)ceil(7200 * 0.35 / 0.18 - 1e-6));
+	tctl_plan_free(p);
+}
+
 static void calibration_and_json(void **state)
 {
 	tctl_calibration cal[] = { { "local", 1.25, 4 } };
@@ -742,6 +758,7 @@ int main(void)
 		cmocka_unit_test(prefer_time_takes_the_earliest_finish_within_budget),
 		cmocka_unit_test(nothing_fits_says_why),
 		cmocka_unit_test(placement_can_be_forced),
+		cmocka_unit_test(unknown_local_gpu_is_said_and_planned_conservatively),
 		cmocka_unit_test(calibration_and_json),
 		cmocka_unit_test(golden_small_job),
 		cmocka_unit_test(golden_large_job),

@@ -78,7 +78,9 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 	X(config, "show the merged configuration and where each value came from") \
 	X(list, "list runs, newest first, filtered by state, name and age") \
 	X(logs, "print a run's output, or follow it (-f)") \
+	X(plan, "price every way to run a job and say which one wins") \
 	X(profile, "what this machine has: CPUs, NUMA, memory, GPUs, limits") \
+	X(simulate, "replay a job trace through the planner and three baselines") \
 	X(status, "show one run in detail, with its history") \
 	X(submit, "record a run of a job and start it") \
 	X(validate, "check a job file and print it normalised")

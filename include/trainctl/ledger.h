@@ -85,6 +85,25 @@ int tctl_ledger_calibration_add(tctl_ledger *l, const char *job_name, const char
 int tctl_ledger_calibration_get(tctl_ledger *l, double *out_ratio, int *out_n,
 				const char *job_name, const char *target_class);
 
+struct tctl_ledger_calibration {
+	char *target_class;
+	double ratio;
+	int runs;
+};
+
+/** Every calibration row of a job name; (*out)[i].target_class is owned (free with
+ *  tctl_ledger_calibrations_free). */
+int tctl_ledger_calibrations(tctl_ledger *l, struct tctl_ledger_calibration **out, size_t *out_len,
+			     const char *job_name);
+
+void tctl_ledger_calibrations_free(struct tctl_ledger_calibration *c, size_t len);
+
+/**
+ * Open an existing ledger without creating anything (for commands with no
+ * side effects, such as `plan`); TCTL_ENOTFOUND when there is none yet.
+ */
+int tctl_ledger_open_existing(tctl_ledger **out, const char *path);
+
 /** Sum of recorded cost (USD) of runs submitted in [from_ms, to_ms), optionally by backend. */
 int tctl_ledger_spend(tctl_ledger *l, double *out, int64_t from_ms, int64_t to_ms,
 		      const char *backend);

@@ -28,14 +28,14 @@ typedef struct {
 	const char *vm_size;
 	const char *region;     /**< NULL: any region */
 	int nodes;
-} tctl_reservation;
+} tctl_plan_reservation;
 
 /** vCPUs free now in one quota: a VM family (dedicated) or "lowPriorityCores". */
 typedef struct {
 	const char *family;     /**< compared without regard to case */
 	const char *region;     /**< NULL: any region */
 	int free_vcpus;
-} tctl_quota;
+} tctl_plan_quota;
 
 /** Economics and policy; the integrator maps the user's config onto this. */
 typedef struct {
@@ -56,9 +56,9 @@ typedef struct {
 	double local_reserve;            /**< share of this machine (0..1) kept for jobs that only it can
 					      finish in time: a job the cloud can run in time goes local only
 					      while the rest stays free; 0 = none */
-	const tctl_reservation *reservations;
+	const tctl_plan_reservation *reservations;
 	size_t reservations_len;
-	const tctl_quota *quotas;        /**< quotas_len 0: quota is not checked */
+	const tctl_plan_quota *quotas;        /**< quotas_len 0: quota is not checked */
 	size_t quotas_len;
 } tctl_plan_options;
 

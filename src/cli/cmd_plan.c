@@ -1,5 +1,7 @@
 /* cmd_plan.c: `trainctl plan`: every way to run a job, priced and timed; the choice and why. */
 #include "cli.h"
+#include "planning.h"
+#include "trainctl/ledger.h"
 #include "trainctl/catalog.h"
 #include "trainctl/error.h"
 #include "trainctl/job.h"
@@ -36,43 +38,6 @@ static const cli_spec spec = {
 	options,
 };
 
-/* TRAINCTL_NOW: RFC 3339 or unix seconds; 0 when unset. */
-static int now_from_env(int64_t *out)
-{
-	const char *s = getenv("TRAINCTL_NOW");
-	char *end;
-
-	*out = 0;
-	if (!s || !*s)
-		return 0;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (!errno && !*end && *out > 0)
-		return 0;
-	if (tctl_time_parse(out, s) == 0)
-		return 0;
-	return tctl_error_set(TCTL_EINVALID, "TRAINCTL_NOW: expected an RFC 3339 time or unix seconds, got '%s'", s);
-}
-
-/* The machine to plan for: --topology, else this one; NULL (with a note) when unknown. */
-static tctl_profile *load_profile(void)
-{
-	tctl_profile *p = NULL;
-
-	if (opt_topology) {
-		if (tctl_profile_from_xml(&p, opt_topology) < 0)
-			return NULL;
-		return p;
-	}
-	if (tctl_profile_live(&p, 0) < 0) {
-		fprintf(stderr, "warning: cannot profile this machine (%s); planning the cloud only\n",
-			tctl_error_last()->message);
-		tctl_error_clear();
-		return NULL;
-	}
-	return p;
-}
-
 static int print_plan(const tctl_plan *plan)
 {
 	char *text = NULL;
@@ -89,10 +54,9 @@ static int print_plan(const tctl_plan *plan)
 
 int cmd_plan(int argc, char **argv)
 {
-	tctl_plan_options opts = TCTL_PLAN_OPTIONS_INIT;
-	tctl_profile *profile = NULL;
-	tctl_catalog *cat = NULL;
-	tctl_plan *plan = NULL;
+	cli_plan_request req = { NULL, TCTL_PREFER_COST, TCTL_PLACEMENT_AUTO, 0 };
+	cli_planning pl;
+	tctl_ledger *l = NULL;
 	tctl_job *job = NULL;
 	int npos, dashdash, rc;
 
@@ -104,23 +68,20 @@ int cmd_plan(int argc, char **argv)
 		return cli_usage_error(&spec, "expected at most one job file, got %d arguments", npos);
 	if (opt_prefer && strcmp(opt_prefer, "cost") && strcmp(opt_prefer, "time"))
 		return cli_usage_error(&spec, "option '--prefer' expects 'cost' or 'time', got '%s'", opt_prefer);
-	opts.prefer = opt_prefer && !strcmp(opt_prefer, "time") ? TCTL_PREFER_TIME : TCTL_PREFER_COST;
-	if (now_from_env(&opts.now) < 0 || tctl_job_load(&job, npos ? argv[0] : NULL) < 0)
+	req.prefer = opt_prefer && !strcmp(opt_prefer, "time") ? TCTL_PREFER_TIME : TCTL_PREFER_COST;
+	req.topology = opt_topology;
+	if (cli_now_from_env(&req.now) < 0 || tctl_job_load(&job, npos ? argv[0] : NULL) < 0)
 		return cli_fail();
-	rc = CLI_EXIT_FAIL;
-	if (!(profile = load_profile()) && opt_topology)
-		goto fail;
-	if (tctl_catalog_load_default(&cat) < 0 ||
-	    tctl_plan_make(&plan, job, profile, cat, &opts, NULL, NULL, 0) < 0)
-		goto fail;
-	rc = print_plan(plan);
-	goto done;
-fail:
-	rc = cli_fail();
-done:
-	tctl_plan_free(plan);
-	tctl_catalog_free(cat);
-	tctl_profile_free(profile);
+	/* no side effects: read the ledger only when it already exists */
+	if (tctl_ledger_open_existing(&l, NULL) < 0)
+		tctl_error_clear();
+	if (cli_plan_job(&pl, job, l, &req) < 0) {
+		rc = cli_fail();
+	} else {
+		rc = print_plan(pl.plan);
+		cli_planning_clear(&pl);
+	}
+	tctl_ledger_free(l);
 	tctl_job_free(job);
 	return rc;
 }

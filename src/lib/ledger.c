@@ -222,6 +222,29 @@ fail:
 	return error;
 }
 
+int tctl_ledger_open_existing(tctl_ledger **out, const char *path)
+{
+	char *p = NULL;
+	int rc;
+
+	if (!path) {
+		char *dir = NULL;
+		if ((rc = tctl_dir_data(&dir)) < 0)
+			return rc;
+		p = tctl_path_join(dir, "ledger.db");
+		free(dir);
+		if (!p)
+			return tctl_error_set(TCTL_ENOMEM, "out of memory");
+		path = p;
+	}
+	if (access(path, F_OK) < 0)
+		rc = tctl_error_set(TCTL_ENOTFOUND, "no ledger at '%s' yet", path);
+	else
+		rc = tctl_ledger_open(out, path);
+	free(p);
+	return rc;
+}
+
 void tctl_ledger_free(tctl_ledger *l)
 {
 	if (!l)

@@ -149,3 +149,45 @@ int tctl_ledger_spend(tctl_ledger *l, double *out, int64_t from_ms, int64_t to_m
 	sqlite3_finalize(st);
 	return rc < 0 ? rc : 0;
 }
+
+int tctl_ledger_calibrations(tctl_ledger *l, struct tctl_ledger_calibration **out, size_t *out_len,
+			     const char *job_name)
+{
+	struct tctl_ledger_calibration *c = NULL, *p;
+	sqlite3_stmt *st = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if ((rc = ledger_prepare(l, &st, "SELECT target_class, runs, log_ratio_sum FROM calibration"
+				 " WHERE job_name = ?1 ORDER BY target_class")) < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, job_name, -1, SQLITE_STATIC);
+	while ((rc = ledger_step(l, st)) == SQLITE_ROW) {
+		if (!(p = realloc(c, (len + 1) * sizeof(*c)))) {
+			rc = tctl_error_set(TCTL_ENOMEM, "out of memory");
+			break;
+		}
+		c = p;
+		c[len].target_class = ledger_col_text(st, 0);
+		c[len].runs = sqlite3_column_int(st, 1);
+		c[len].ratio = c[len].runs > 0 ? exp(sqlite3_column_double(st, 2) / c[len].runs) : 1.0;
+		len++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		tctl_ledger_calibrations_free(c, len);
+		return rc;
+	}
+	*out = c;
+	*out_len = len;
+	return 0;
+}
+
+void tctl_ledger_calibrations_free(struct tctl_ledger_calibration *c, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		free(c[i].target_class);
+	free(c);
+}

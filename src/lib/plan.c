@@ -155,11 +155,11 @@ static int add_local(planner *pl)
 	return 0;
 }
 
-static const tctl_quota *find_quota(const tctl_plan_options *o, const char *family,
+static const tctl_plan_quota *find_quota(const tctl_plan_options *o, const char *family,
 				    const char *region)
 {
 	for (size_t i = 0; i < o->quotas_len; i++) {
-		const tctl_quota *q = &o->quotas[i];
+		const tctl_plan_quota *q = &o->quotas[i];
 		if (q->family && !strcasecmp(q->family, family) && (!q->region || !strcmp(q->region, region)))
 			return q;
 	}
@@ -171,7 +171,7 @@ static int reserved_nodes(const tctl_plan_options *o, const char *size, const ch
 	int n = 0;
 
 	for (size_t i = 0; i < o->reservations_len; i++) {
-		const tctl_reservation *r = &o->reservations[i];
+		const tctl_plan_reservation *r = &o->reservations[i];
 		if (r->vm_size && !strcasecmp(r->vm_size, size) && (!r->region || !strcmp(r->region, region)))
 			n += r->nodes;
 	}
@@ -210,7 +210,7 @@ static bool cloud_price(planner *pl, tctl_candidate *c)
 static bool quota_ok(planner *pl, tctl_candidate *c)
 {
 	const char *family = c->priority == TCTL_PRIORITY_LOW ? "lowPriorityCores" : c->size->family;
-	const tctl_quota *q = find_quota(pl->o, family, c->region);
+	const tctl_plan_quota *q = find_quota(pl->o, family, c->region);
 	int need = c->nodes * c->size->vcpus;
 
 	if (!q || need <= q->free_vcpus)

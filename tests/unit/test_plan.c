@@ -214,7 +214,7 @@ static void egress_term(void **state)
 
 static void reserved_nodes_cost_nothing_at_the_margin(void **state)
 {
-	tctl_reservation r[] = { { T4_1, "eastus", 1 } };
+	tctl_plan_reservation r[] = { { T4_1, "eastus", 1 } };
 	tctl_job j = gpu_job(1, 2, "T4");
 	tctl_plan_options o = options();
 	tctl_plan *p;
@@ -308,7 +308,7 @@ static void monthly_budget_constraint(void **state)
 
 static void quota_constraint(void **state)
 {
-	tctl_quota q[] = { { "standardncasv3_t4family", "eastus", 2 }, { "lowPriorityCores", NULL, 100 } };
+	tctl_plan_quota q[] = { { "standardncasv3_t4family", "eastus", 2 }, { "lowPriorityCores", NULL, 100 } };
 	tctl_job j = gpu_job(1, 2, "T4");
 	tctl_plan_options o = options();
 	tctl_plan *p;
@@ -514,7 +514,7 @@ static void cheapest_that_meets_the_deadline_wins(void **state)
 
 static void ties_go_local(void **state)
 {
-	tctl_reservation r[] = { { T4_1, NULL, 1 } };
+	tctl_plan_reservation r[] = { { T4_1, NULL, 1 } };
 	tctl_profile m = machine(1, "Tesla T4", 8, 32 * GIB);
 	tctl_job j = gpu_job(1, 2, "T4");
 	tctl_plan_options o = options();

@@ -1,0 +1,294 @@
+/* job.c: a job's life: parse or load, build from argv, fill defaults, copy and free. */
+#include "job_priv.h"
+#include "trainctl/error.h"
+#include "trainctl/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *tctl_placement_name(tctl_placement p)
+{
+	static const char *const names[] = { "auto", "local", "cloud" };
+	return (unsigned)p < 3 ? names[p] : "unknown";
+}
+
+const char *tctl_priority_name(tctl_priority p)
+{
+	static const char *const names[] = { "auto", "dedicated", "low_priority" };
+	return (unsigned)p < 3 ? names[p] : "unknown";
+}
+
+void tctl_job_duration_str(char *buf, size_t size, int64_t s)
+{
+	static const struct { int64_t secs; char unit; } parts[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' }
+	};
+	size_t n = 0;
+
+	if (s <= 0) {
+		snprintf(buf, size, "0s");
+		return;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < 4 && n < size; i++) {
+		int64_t q = s / parts[i].secs;
+		s %= parts[i].secs;
+		if (q)
+			n += (size_t)snprintf(buf + n, size - n, "%" PRId64 "%c", q, parts[i].unit);
+	}
+}
+
+/* "/a/./b/../c/" -> "/a/c"; `path` must be absolute. */
+static char *clean_path(const char *path)
+{
+	size_t len = strlen(path), n = 0;
+	char *out = malloc(len + 2);
+	const char *p = path;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		const char *seg;
+		size_t sl;
+		while (*p == '/')
+			p++;
+		seg = p;
+		while (*p && *p != '/')
+			p++;
+		sl = (size_t)(p - seg);
+		if (sl == 0 || (sl == 1 && seg[0] == '.'))
+			continue;
+		if (sl == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (n > 0 && out[--n] != '/')
+				;
+			continue;
+		}
+		out[n++] = '/';
+		memcpy(out + n, seg, sl);
+		n += sl;
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = '\0';
+	return out;
+}
+
+/* The absolute folder a relative workdir is taken from: the spec's, or cwd. */
+static char *base_folder(const char *spec_path)
+{
+	char cwd[PATH_MAX], *dir = NULL, *abs = NULL, *slash, *real;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	if (!spec_path || !strcmp(spec_path, "-"))
+		return strdup(cwd);
+	if (!(dir = strdup(spec_path)))
+		return NULL;
+	if ((slash = strrchr(dir, '/')))
+		slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+	else
+		strcpy(dir, ".");
+	abs = dir[0] == '/' ? strdup(dir) : tctl_path_join(cwd, dir);
+	free(dir);
+	if (!abs)
+		return NULL;
+	if ((real = realpath(abs, NULL))) {
+		free(abs);
+		return real;
+	}
+	real = clean_path(abs);
+	free(abs);
+	return real;
+}
+
+static int fill_workdir(tctl_job *job, const char *spec_path)
+{
+	char *base, *joined;
+
+	if (job->workdir && job->workdir[0] == '/') {
+		joined = clean_path(job->workdir);
+	} else {
+		if (!(base = base_folder(spec_path)))
+			return tctl_error_set_os("cannot find the current folder");
+		joined = job->workdir ? tctl_path_join(base, job->workdir) : strdup(base);
+		free(base);
+		if (joined && job->workdir) {
+			char *c = clean_path(joined);
+			free(joined);
+			joined = c;
+		}
+	}
+	if (!joined)
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	free(job->workdir);
+	job->workdir = joined;
+	return 0;
+}
+
+/* The command's base name, made into a valid job name. */
+static char *default_name(const tctl_job *job)
+{
+	const char *cmd = job->command ? job->command[0] : NULL, *base;
+	char *name;
+	size_t n;
+
+	if (!cmd)
+		return strdup("shell-job");
+	base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+	if (!*base)
+		return strdup("job");
+	if (asprintf(&name, "%s%.255s", isalnum((unsigned char)*base) ? "" : "job-", base) < 0)
+		return NULL;
+	for (n = 0; name[n]; n++)
+		if (!isalnum((unsigned char)name[n]) && !strchr("._-", name[n]))
+			name[n] = '-';
+	name[n > 255 ? 255 : n] = '\0';
+	return name;
+}
+
+static int grid_size(const tctl_sweep *s)
+{
+	int64_t total = 1;
+
+	for (size_t i = 0; i < s->params_len; i++) {
+		total *= (int64_t)(s->params[i].values_len ? s->params[i].values_len : 1);
+		if (total > INT_MAX)
+			return INT_MAX;
+	}
+	return (int)total;
+}
+
+int tctl_job_fill_defaults(tctl_job *job, const char *spec_path)
+{
+	int error;
+
+	if (!job->name && !(job->name = default_name(job)))
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	if ((error = fill_workdir(job, spec_path)) < 0)
+		return error;
+	if (job->sweep.enabled && !job->sweep.limits.max_total_trials)
+		job->sweep.limits.max_total_trials = job->sweep.sampling == TCTL_SAMPLING_GRID
+			? grid_size(&job->sweep) : TCTL_JOB_DEFAULT_RANDOM_TRIALS;
+	if (job->parallel.enabled && !job->parallel.item_placeholder &&
+	    !(job->parallel.item_placeholder = strdup(TCTL_JOB_DEFAULT_PLACEHOLDER)))
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* "near '\"a\"'" in jansson's text names the repeated key. */
+static int syntax_error(const char *label, const json_error_t *e)
+{
+	const char *near = strstr(e->text, "near '");
+	int col = e->column > 0 ? e->column : 1;
+
+	if (json_error_code(e) == json_error_duplicate_key && near)
+		return tctl_error_set(TCTL_EINVALID, "%s:%d:%d: duplicate key %.*s (each key may "
+				      "appear once)", label, e->line, col,
+				      (int)strlen(near + 6) - 1, near + 6);
+	return tctl_error_set(TCTL_EINVALID, "%s:%d:%d: invalid JSON: %s", label,
+			      e->line > 0 ? e->line : 1, col, e->text);
+}
+
+static int not_an_object(const char *label, const char *text, size_t len, const json_t *root)
+{
+	tctl_jsonpos pos = { 1, 1, 0 };
+	char desc[64];
+
+	tctl_json_locate(&pos, text, len, NULL, 0, false);
+	tctl_jc_describe(desc, sizeof(desc), root);
+	return tctl_error_set(TCTL_EINVALID, "%s:%d: expected a JSON object at the top level, "
+			      "got %s", label, pos.line, desc);
+}
+
+int tctl_job_parse(tctl_job **out, const char *text, size_t len, const char *path)
+{
+	const char *label = !path ? "<job>" : strcmp(path, "-") ? path : "<stdin>";
+	tctl_job *job = NULL;
+	json_error_t jerr;
+	json_t *root;
+	tctl_jc jc;
+	int error;
+
+	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)))
+		return syntax_error(label, &jerr);
+	if (!json_is_object(root)) {
+		error = not_an_object(label, text, len, root);
+		json_decref(root);
+		return error;
+	}
+	tctl_jc_init(&jc, label, text, len);
+	if (!(job = calloc(1, sizeof(*job)))) {
+		error = tctl_error_set(TCTL_ENOMEM, "out of memory");
+		goto done;
+	}
+	tctl_job_init_defaults(job);
+	tctl_job_read(&jc, root, job);
+	tctl_job_check(&jc, root, job);
+	if ((error = tctl_jc_finish(&jc)) < 0 || (error = tctl_job_fill_defaults(job, path)) < 0)
+		goto done;
+	if (path && !(job->path = strdup(path))) {
+		error = tctl_error_set(TCTL_ENOMEM, "out of memory");
+		goto done;
+	}
+	*out = job;
+	job = NULL;
+done:
+	tctl_jc_free(&jc);
+	json_decref(root);
+	tctl_job_free(job);
+	return error;
+}
+
+int tctl_job_load(tctl_job **out, const char *path)
+{
+	const char *file = path ? path : TCTL_JOB_DEFAULT_FILE;
+	char *text = NULL;
+	size_t len = 0;
+	int error;
+
+	error = tctl_file_read(&text, &len, strcmp(file, "-") ? file : "/dev/stdin");
+	if (error == TCTL_ENOTFOUND)
+		return tctl_error_set(TCTL_ENOTFOUND, "no job file: '%s' does not exist%s", file,
+				      path ? "" : " (give a path or create one; see docs/job-spec.md)");
+	if (error < 0)
+		return error;
+	error = tctl_job_parse(out, text, len, file);
+	free(text);
+	return error;
+}
+
+int tctl_job_from_argv(tctl_job **out, char *const *argv, size_t argc)
+{
+	tctl_job *job;
+	int error;
+
+	if (!argc || !argv[0] || !argv[0][0])
+		return tctl_error_set(TCTL_EINVALID, "no command given");
+	if (!(job = calloc(1, sizeof(*job))) ||
+	    !(job->command = calloc(argc + 1, sizeof(char *)))) {
+		free(job);
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	}
+	tctl_job_init_defaults(job);
+	for (job->command_len = 0; job->command_len < argc; job->command_len++) {
+		if (!argv[job->command_len] ||
+		    !(job->command[job->command_len] = strdup(argv[job->command_len]))) {
+			tctl_job_free(job);
+			return argv[job->command_len] ? tctl_error_set(TCTL_ENOMEM, "out of memory")
+				: tctl_error_set(TCTL_EINVALID, "argument %zu is missing",
+						 job->command_len);
+		}
+	}
+	if ((error = tctl_job_fill_defaults(job, NULL)) < 0) {
+		tctl_job_free(job);
+		return error;
+	}
+	*out = job;
+	return 0;
+}

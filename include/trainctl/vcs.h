@@ -181,4 +181,14 @@ int tctl_vcs_event_updates(tctl_vcs_update **out, size_t *out_len, const char *d
 
 void tctl_vcs_updates_free(tctl_vcs_update *updates, size_t len);
 
+/**
+ * HEAD's branch, read straight from the HEAD file without loading libgit2
+ * (for hooks: it lets a trigger's branch list rule a commit out in well
+ * under a millisecond). *out is the branch ("main"), or NULL when HEAD is
+ * detached. TCTL_ENOTFOUND when no `.git` folder or file is found above
+ * `dir`, or HEAD is in a form this reader does not know; ask
+ * tctl_vcs_event_updates() then.
+ */
+int tctl_vcs_head_branch_fast(char **out, const char *dir);
+
 #endif

@@ -74,6 +74,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 
 /* Each command: int cmd_<name>(int argc, char **argv), argv[0] = command name. */
 #define CLI_COMMANDS(X) \
+	X(hook, "install git hooks that start runs when a commit matches a trigger") \
 	X(validate, "check a job file and print it normalised")
 
 #define CLI_DECLARE(name, summary) int cmd_##name(int argc, char **argv);

@@ -289,3 +289,75 @@ int tctl_vcs__worktree_files(char ***out, size_t *out_len, char **out_root, cons
 		return error;
 	return ops->worktree_files(out, out_len, out_root, abs_dir);
 }
+
+/* The git folder named by the `.git` entry at path (a folder, or a "gitdir: X" file). */
+static char *git_dir_of(const char *path)
+{
+	char *text = NULL, *dir = NULL, *nl;
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return NULL;
+	if (S_ISDIR(st.st_mode))
+		return strdup(path);
+	if (tctl_file_read(&text, NULL, path) < 0)
+		return NULL;
+	if (!strncmp(text, "gitdir: ", 8)) {
+		if ((nl = strchr(text, '\n')))
+			*nl = '\0';
+		if (text[8] == '/') {
+			dir = strdup(text + 8);
+		} else {
+			char *base = strdup(path), *slash = base ? strrchr(base, '/') : NULL;
+			if (slash)
+				*slash = '\0';
+			dir = slash ? tctl_path_join(base, text + 8) : NULL;
+			free(base);
+		}
+	}
+	free(text);
+	return dir;
+}
+
+/* HEAD's text: "ref: refs/heads/x" gives x, 40 hex digits mean detached. */
+static int parse_head(char **out, char *text)
+{
+	size_t len = strcspn(text, "\r\n");
+
+	text[len] = '\0';
+	if (!strncmp(text, "ref: refs/heads/", 16) && text[16]) {
+		*out = strdup(text + 16);
+		return *out ? 0 : tctl_error_set(TCTL_ENOMEM, "out of memory");
+	}
+	if (len == 40 && strspn(text, "0123456789abcdef") == 40) {
+		*out = NULL;
+		return 0;
+	}
+	return TCTL_ENOTFOUND;
+}
+
+int tctl_vcs_head_branch_fast(char **out, const char *dir)
+{
+	char *abs = NULL, *gitdir = NULL, *head = NULL, *text = NULL, *slash;
+	int error = TCTL_ENOTFOUND;
+
+	if (absolute_dir(&abs, dir) < 0)
+		return TCTL_ENOTFOUND;
+	for (;;) {
+		char *dotgit = tctl_path_join(abs, ".git");
+		gitdir = dotgit ? git_dir_of(dotgit) : NULL;
+		free(dotgit);
+		if (gitdir || !(slash = strrchr(abs, '/')) || slash == abs)
+			break;
+		*slash = '\0';
+	}
+	if (gitdir && (head = tctl_path_join(gitdir, "HEAD")) && tctl_file_read(&text, NULL, head) == 0)
+		error = parse_head(out, text);
+	if (error == TCTL_ENOTFOUND)
+		tctl_error_clear();
+	free(text);
+	free(head);
+	free(gitdir);
+	free(abs);
+	return error;
+}

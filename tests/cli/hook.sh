@@ -220,12 +220,14 @@ expect_err "with one line" "^trainctl: post-commit hook: cannot read what change
 
 # no leaks or memory errors on the hook's path
 cd "$R"
-if command -v valgrind >/dev/null 2>&1; then
+if ! command -v valgrind >/dev/null 2>&1; then
+	skip "hook run under valgrind" "valgrind is not installed"
+elif ! valgrind -q --error-exitcode=9 "$TRAINCTL" --version >/dev/null 2>&1; then
+	skip "hook run under valgrind" "valgrind cannot read this build (e.g. clang's DWARF 5)"
+else
 	run valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
 		"$TRAINCTL" hook run post-commit --dry-run --verbose
 	expect_rc "hook run under valgrind: no errors, no leaks" 0
-else
-	skip "hook run under valgrind" "valgrind is not installed"
 fi
 
 done_testing

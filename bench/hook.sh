@@ -44,7 +44,7 @@ make_repo "$TMP/hooked"
 (cd "$TMP/hooked" && "$TRAINCTL" hook install >/dev/null)
 
 python3 - "$TMP/bare" "$TMP/hooked" "$N" "$TRAINCTL" <<'PY'
-import os, statistics, subprocess, sys, time
+import os, resource, statistics, subprocess, sys, time
 
 bare, hooked, n, trainctl = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 
@@ -52,10 +52,14 @@ def commit(repo, i):
     with open(os.path.join(repo, "src", f"m{i % 200}.py"), "a") as f:
         f.write(f"# change {i}\n")
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(["git", "commit", "-qm", f"change {i}"], cwd=repo, check=True,
                        capture_output=True, text=True)
-    return time.perf_counter() - t, p.stdout + p.stderr
+    wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return wall, cpu, p.stdout + p.stderr
 
 def timed(args, cwd, runs=50):
     out = []
@@ -65,12 +69,13 @@ def timed(args, cwd, runs=50):
         out.append(time.perf_counter() - t)
     return statistics.median(out) * 1000
 
-plain, hook, matched = [], [], 0
+plain, hook, plain_cpu, hook_cpu, matched = [], [], [], [], 0
 for i in range(n):
-    order = [(bare, plain), (hooked, hook)] if i % 2 == 0 else [(hooked, hook), (bare, plain)]
-    for repo, times in order:
-        t, out = commit(repo, i)
+    order = [(bare, plain, plain_cpu), (hooked, hook, hook_cpu)]
+    for repo, times, cpus in (order if i % 2 == 0 else order[::-1]):
+        t, cpu, out = commit(repo, i)
         times.append(t)
+        cpus.append(cpu)
         if repo == hooked:
             matched += ("would submit" in out) or ("submitted" in out)
 if matched != n:
@@ -79,6 +84,9 @@ mp, mh = statistics.median(plain) * 1000, statistics.median(hook) * 1000
 print(f"git commit, no hook:        median {mp:7.2f} ms  (mean {statistics.mean(plain) * 1000:.2f}, {n} commits)")
 print(f"git commit, trainctl hook:  median {mh:7.2f} ms  (mean {statistics.mean(hook) * 1000:.2f}, {n} commits, trigger matched {matched})")
 print(f"ratio (hook / no hook):     {mh / mp:.2f}x   (goal: <= 1.5x)")
+cp, ch = statistics.median(plain_cpu) * 1000, statistics.median(hook_cpu) * 1000
+print(f"CPU time (user+sys) of the commit and its hook: {cp:.2f} ms vs {ch:.2f} ms, "
+      f"ratio {ch / cp:.2f}x (less sensitive to other load on the machine)")
 dry = ["--dry-run"] if os.environ.get("TRAINCTL_HOOK_DRY_RUN", "1") != "0" else []
 print(f"trainctl hook run post-commit (loads libgit2): median {timed([trainctl, 'hook', 'run', 'post-commit'] + dry, hooked):.2f} ms")
 print(f"trainctl hook run post-merge (early exit, no libgit2): median {timed([trainctl, 'hook', 'run', 'post-merge'], hooked):.2f} ms")

@@ -22,7 +22,7 @@ typedef struct {
 	/* Paths, relative to the work tree root (*out_root, absolute), of the files in
 	 * the folder `dir` (absolute) and below it that are tracked and present in the
 	 * work tree, or untracked and not ignored; submodules left out; unsorted.
-	 * TCTL_ENOTFOUND outside a repository or in a bare one. */
+	 * TCTL_ENOTFOUND (no message) outside a repository, TCTL_EINVALID in a bare one. */
 	int (*worktree_files)(char ***out, size_t *out_len, char **out_root, const char *dir);
 	int (*locate)(tctl_vcs_location **out, const char *dir);
 	int (*event_updates)(tctl_vcs_update **out, size_t *out_len, const char *dir,

@@ -8,6 +8,7 @@
 #include "trainctl/util.h"
 #include "trainctl/vcs.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,9 @@ static int job_ref(char **out, const char *root, const char *file)
 	char *abs = realpath(file, NULL);
 	size_t rl = strlen(root);
 
+	if (!abs && errno == ENOENT)
+		return tctl_error_set(TCTL_ENOTFOUND, "no job file: '%s' does not exist (give one with "
+				      "--job FILE)", file);
 	if (!abs)
 		return tctl_error_set_os("cannot use the job file '%s'", file);
 	if (!strncmp(abs, root, rl) && abs[rl] == '/') {

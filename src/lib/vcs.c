@@ -163,7 +163,8 @@ int tctl_provenance_to_json(char **out, const tctl_provenance *prov)
 
 	if (!o || !(text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
 		json_decref(o);
-		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+		return tctl_error_set(TCTL_EINVALID, "cannot write the provenance of '%s' as JSON "
+				      "(out of memory, or a path that is not UTF-8)", prov->root ? prov->root : "?");
 	}
 	json_decref(o);
 	*out = text;

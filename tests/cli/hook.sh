@@ -147,6 +147,9 @@ expect_out "uninstall --job keeps the other job" "^post-commit hook updated: 1 j
 run "$TRAINCTL" hook install --event post-merge
 expect_rc "an event the job does not listen to is refused" 1
 expect_err "and says so" "no job given lists 'post-merge' in trigger.events"
+mkdir -p sub && (cd sub && "$TRAINCTL" hook install >/dev/null 2>"$T_TMP/err"); RC=$?; ERR=$(cat "$T_TMP/err"); rmdir sub
+expect_rc "install without a job file fails" 1
+expect_err "and names the missing file" "^error: no job file: 'trainctl.json' does not exist \(give one with --job FILE\)$"
 run "$TRAINCTL" hook install --event post-comit
 expect_rc "an unknown event is a usage error" 2
 expect_err "with a suggestion" "unknown hook event 'post-comit' \(did you mean 'post-commit'\?\)"

@@ -7,12 +7,10 @@
 #include "trainctl/util.h"
 #include "trainctl/vcs.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_JOBS 32
 #define SHORT_ID 10

@@ -76,6 +76,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 #define CLI_COMMANDS(X) \
 	X(cancel, "stop queued or running runs") \
 	X(config, "show the merged configuration and where each value came from") \
+	X(hook, "install git hooks that start runs when a commit matches a trigger") \
 	X(list, "list runs, newest first, filtered by state, name and age") \
 	X(logs, "print a run's output, or follow it (-f)") \
 	X(plan, "price every way to run a job and say which one wins") \

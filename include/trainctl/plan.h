@@ -162,6 +162,14 @@ int tctl_plan_to_text(char **out, const tctl_plan *plan);
 int tctl_plan_to_json(char **out, const tctl_plan *plan);
 
 /**
+ * USD per hour of energy for `job` running on the local machine `profile`
+ * (the same model as the local candidate's energy term); for jobs without a
+ * work estimate, whose runs are priced when they end.
+ */
+double tctl_plan_local_hourly(const tctl_job *job, const tctl_profile *profile,
+			      const tctl_catalog *cat, const tctl_plan_options *o);
+
+/**
  * When the local FIFO queue would start a job needing `gpus`, `cpus`,
  * `memory`, given the machine's capacity and the runs in `local`.
  * Returns -1 when it can never fit.

@@ -3,6 +3,7 @@
 #include "cmd_hook.h"
 #include "trainctl/error.h"
 #include "trainctl/job.h"
+#include "trainctl/submit.h"
 #include "trainctl/trigger.h"
 #include "trainctl/util.h"
 #include "trainctl/vcs.h"
@@ -53,22 +54,6 @@ static void say_error(const char *fmt, ...)
 	if (more)
 		fprintf(stderr, " (and %d more problem%s)", more, more == 1 ? "" : "s");
 	fputc('\n', stderr);
-}
-
-/*
- * SEAM (issue 3, local runs): submit `job_path` detached, so that this
- * process returns at once, with `prov` recorded as the run's provenance (its
- * diff saved as the run's dirty.patch). The integrator replaces this body
- * with `return tctl_submit_detached(out_run_id, job_path, prov);`
- * (include/trainctl/submit.h). Until then it refuses, without pretending.
- */
-static int submit_detached(char **out_run_id, const char *job_path, const tctl_provenance *prov)
-{
-	(void)out_run_id;
-	(void)job_path;
-	(void)prov;
-	return tctl_error_set(TCTL_ENOTSUPPORTED, "this trainctl cannot submit runs yet; "
-			      "'trainctl hook run --dry-run' shows what would run");
 }
 
 /* Load the jobs; keep those whose trigger listens to the event. */
@@ -133,7 +118,7 @@ static void submit(run_ctx *c, const hook_job *j, const tctl_vcs_update *u)
 		printf("trainctl: would submit '%s' for %s (%s)\n", j->file, u->commit, branch_name(u));
 		return;
 	}
-	if (!(abs = realpath(j->file, NULL)) || submit_detached(&run_id, abs, c->prov) < 0) {
+	if (!(abs = realpath(j->file, NULL)) || tctl_submit_detached(&run_id, abs, c->prov) < 0) {
 		if (!abs)
 			tctl_error_set_os("cannot resolve '%s'", j->file);
 		say_error("%s hook: cannot submit '%s'", c->event, j->file);

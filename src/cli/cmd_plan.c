@@ -1,6 +1,6 @@
 /* cmd_plan.c: `trainctl plan`: every way to run a job, priced and timed; the choice and why. */
 #include "cli.h"
-#include "planning.h"
+#include "trainctl/planning.h"
 #include "trainctl/ledger.h"
 #include "trainctl/catalog.h"
 #include "trainctl/error.h"
@@ -54,8 +54,8 @@ static int print_plan(const tctl_plan *plan)
 
 int cmd_plan(int argc, char **argv)
 {
-	cli_plan_request req = { NULL, TCTL_PREFER_COST, TCTL_PLACEMENT_AUTO, 0 };
-	cli_planning pl;
+	tctl_plan_request req = { NULL, TCTL_PREFER_COST, TCTL_PLACEMENT_AUTO, 0 };
+	tctl_planning pl;
 	tctl_ledger *l = NULL;
 	tctl_job *job = NULL;
 	int npos, dashdash, rc;
@@ -70,16 +70,18 @@ int cmd_plan(int argc, char **argv)
 		return cli_usage_error(&spec, "option '--prefer' expects 'cost' or 'time', got '%s'", opt_prefer);
 	req.prefer = opt_prefer && !strcmp(opt_prefer, "time") ? TCTL_PREFER_TIME : TCTL_PREFER_COST;
 	req.topology = opt_topology;
-	if (cli_now_from_env(&req.now) < 0 || tctl_job_load(&job, npos ? argv[0] : NULL) < 0)
+	if (tctl_now_from_env(&req.now) < 0 || tctl_job_load(&job, npos ? argv[0] : NULL) < 0)
 		return cli_fail();
 	/* no side effects: read the ledger only when it already exists */
 	if (tctl_ledger_open_existing(&l, NULL) < 0)
 		tctl_error_clear();
-	if (cli_plan_job(&pl, job, l, &req) < 0) {
+	if (tctl_plan_job(&pl, job, l, &req) < 0) {
 		rc = cli_fail();
 	} else {
+		if (pl.warning[0])
+			fprintf(stderr, "warning: %s\n", pl.warning);
 		rc = print_plan(pl.plan);
-		cli_planning_clear(&pl);
+		tctl_planning_clear(&pl);
 	}
 	tctl_ledger_free(l);
 	tctl_job_free(job);

@@ -4,6 +4,7 @@
 #include "trainctl/error.h"
 #include "trainctl/job.h"
 #include "trainctl/local.h"
+#include "trainctl/submit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,8 @@
 #include <unistd.h>
 
 static struct {
-	bool local, cloud, wait, json, quiet;
-	const char *name;
+	bool local, cloud, wait, json, quiet, over_budget;
+	const char *name, *prefer;
 } opt;
 
 static const cli_option options[] = {
@@ -21,6 +22,10 @@ static const cli_option options[] = {
 	{ "wait", 'w', CLI_OPT_FLAG, &opt.wait, NULL,
 	  "stream the logs and exit with the run's own exit status" },
 	{ "name", 'n', CLI_OPT_STRING, &opt.name, "NAME", "name the run (default: the job's name)" },
+	{ "prefer", 0, CLI_OPT_STRING, &opt.prefer, "cost|time",
+	  "cheapest that meets the deadline (default), or earliest finish within budget" },
+	{ "allow-over-budget", 0, CLI_OPT_FLAG, &opt.over_budget, NULL,
+	  "submit even when a budget would be crossed (recorded with the run)" },
 	{ "json", 0, CLI_OPT_FLAG, &opt.json, NULL, "print the run as JSON" },
 	{ "quiet", 'q', CLI_OPT_FLAG, &opt.quiet, NULL, "print only the run id" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
@@ -50,34 +55,25 @@ static int load_job(tctl_job **out, int npos, int dashdash, char **argv)
 	return tctl_job_load(out, npos ? argv[0] : NULL) < 0 ? cli_fail() : 0;
 }
 
-static int fill_run(tctl_run *run, const tctl_job *job)
+static int report(tctl_ledger *l, const tctl_submit_result *res)
 {
-	memset(run, 0, sizeof(*run));
-	run->exit_code = -1;
-	run->attempt = 1;
-	run->name = strdup(opt.name ? opt.name : job->name);
-	run->spec_path = job->path ? strdup(job->path) : NULL;
-	if (tctl_job_to_json(&run->spec, job) < 0)
-		return -1;
-	return run->name ? 0 : tctl_error_set(TCTL_ENOMEM, "out of memory");
-}
-
-static int report(const tctl_run *run)
-{
+	tctl_run *run = NULL;
 	char *json = NULL;
 
+	if (res->warning[0])
+		fprintf(stderr, "warning: %s\n", res->warning);
 	if (opt.json) {
-		if (tctl_run_to_json(&json, run) < 0)
+		if (tctl_ledger_run_get(l, &run, res->run_id) < 0 || tctl_run_to_json(&json, run) < 0) {
+			tctl_run_free(run);
 			return cli_fail();
+		}
 		printf("%s\n", json);
 		free(json);
-	} else if (opt.quiet || opt.wait) {
-		if (opt.quiet)
-			printf("%s\n", run->id);
-		else
-			fprintf(stderr, "trainctl: run %s submitted (%s)\n", run->id, run->name);
+		tctl_run_free(run);
+	} else if (opt.wait && !opt.quiet) {
+		fprintf(stderr, "trainctl: run %s submitted (%s)\n", res->run_id, res->summary);
 	} else {
-		printf("%s\n", run->id);
+		printf("%s\n", res->run_id);
 	}
 	return 0;
 }
@@ -100,33 +96,42 @@ static int wait_for(tctl_ledger *l, const char *id)
 
 int cmd_submit(int argc, char **argv)
 {
-	tctl_local_capacity cap;
+	tctl_submit_options so = TCTL_SUBMIT_OPTIONS_INIT;
+	tctl_submit_result res;
 	tctl_ledger *l = NULL;
 	tctl_job *job = NULL;
-	tctl_run run;
 	int npos, dashdash, ex, rc;
 
 	memset(&opt, 0, sizeof(opt));
-	memset(&run, 0, sizeof(run));
 	if (cli_parse(&spec, argc, argv, &npos, &dashdash, &ex))
 		return ex;
 	if (opt.local && opt.cloud)
 		return cli_usage_error(&spec, "--local and --cloud exclude each other");
-	if (opt.cloud)
-		return cli_failf("the Azure ML backend is not part of this build yet; use --local");
+	if (opt.prefer && strcmp(opt.prefer, "cost") && strcmp(opt.prefer, "time"))
+		return cli_usage_error(&spec, "option '--prefer' expects 'cost' or 'time', got '%s'",
+				       opt.prefer);
 	if ((rc = load_job(&job, npos, dashdash, argv)) != 0)
 		return rc;
-	if (cli_capacity(&cap) < 0 || cli_ledger_open(&l) < 0 || fill_run(&run, job) < 0 ||
-	    (job->parallel.enabled ? tctl_local_submit_parallel(&l, job, &cap, &run)
-				   : tctl_local_submit(&l, job, &cap, &run)) < 0) {
+	so.placement = opt.local ? TCTL_PLACEMENT_LOCAL : opt.cloud ? TCTL_PLACEMENT_CLOUD
+				 : TCTL_PLACEMENT_AUTO;
+	so.prefer = opt.prefer && !strcmp(opt.prefer, "time") ? TCTL_PREFER_TIME : TCTL_PREFER_COST;
+	so.name = opt.name;
+	so.allow_over_budget = opt.over_budget;
+	if (tctl_submit(&res, job, &so) < 0) {
 		rc = cli_fail();
 		goto done;
 	}
-	rc = report(&run);
+	if (res.lost)
+		fprintf(stderr, "trainctl: %d run%s lost (supervisor gone); see 'trainctl list --state lost'\n",
+			res.lost, res.lost == 1 ? "" : "s");
+	if ((opt.json || opt.wait) && tctl_ledger_open(&l, NULL) < 0) {
+		rc = cli_fail();
+		goto done;
+	}
+	rc = report(l, &res);
 	if (rc == 0 && opt.wait)
-		rc = wait_for(l, run.id);
+		rc = wait_for(l, res.run_id);
 done:
-	tctl_run_clear(&run);
 	tctl_job_free(job);
 	tctl_ledger_free(l);
 	return rc;

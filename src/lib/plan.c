@@ -582,3 +582,16 @@ const tctl_candidate *tctl_plan_choice(const tctl_plan *plan)
 {
 	return plan && plan->chosen >= 0 ? &plan->candidates[plan->chosen] : NULL;
 }
+
+double tctl_plan_local_hourly(const tctl_job *job, const tctl_profile *profile,
+			      const tctl_catalog *cat, const tctl_plan_options *o)
+{
+	tctl_target t;
+	tctl_gpu_model gpu;
+	double watts;
+
+	memset(&gpu, 0, sizeof(gpu));
+	tctl_target_local(&t, &gpu, profile, cat);
+	watts = o->watts_per_gpu > 0 ? o->watts_per_gpu : gpu.watts;
+	return plan_energy_usd(3600, job->resources.gpus, watts, job_cores(job), o);
+}

@@ -1,6 +1,6 @@
-/* planning.h: the CLI's one way to plan a job (plan and submit share it). */
-#ifndef TRAINCTL_CLI_PLANNING_H
-#define TRAINCTL_CLI_PLANNING_H
+/** @file planning.h  One way to plan a job with everything the user has: config, ledger, catalog, machine. */
+#ifndef TRAINCTL_PLANNING_H
+#define TRAINCTL_PLANNING_H
 
 #include "trainctl/catalog.h"
 #include "trainctl/config.h"
@@ -14,25 +14,26 @@ typedef struct {
 	tctl_profile *profile;   /* NULL: no local machine (cloud only) */
 	tctl_plan_inputs in;
 	tctl_plan *plan;
-} cli_planning;
+	char warning[256];       /* something the user should hear ("" when none) */
+} tctl_planning;
 
 typedef struct {
 	const char *topology;    /* plan as if on this hwloc export */
 	tctl_prefer prefer;
 	tctl_placement placement;
 	int64_t now;             /* 0: the clock (or TRAINCTL_NOW) */
-} cli_plan_request;
+} tctl_plan_request;
 
 /*
  * Plan `job` with the user's config, the ledger `l` (may be NULL), the
  * catalog (user catalog when present) and this machine's profile (or the
  * request's topology). Returns 0 with out->plan set; the caller clears.
  */
-int cli_plan_job(cli_planning *out, const tctl_job *job, tctl_ledger *l, const cli_plan_request *req);
+int tctl_plan_job(tctl_planning *out, const tctl_job *job, tctl_ledger *l, const tctl_plan_request *req);
 
-void cli_planning_clear(cli_planning *p);
+void tctl_planning_clear(tctl_planning *p);
 
 /* TRAINCTL_NOW: RFC 3339 or unix seconds; *out 0 when unset. */
-int cli_now_from_env(int64_t *out);
+int tctl_now_from_env(int64_t *out);
 
 #endif

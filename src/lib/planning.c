@@ -1,6 +1,5 @@
 /* planning.c: gather config, ledger, catalog and profile, then plan (for plan and submit). */
-#include "planning.h"
-#include "cli.h"
+#include "trainctl/planning.h"
 #include "trainctl/error.h"
 #include "trainctl/units.h"
 
@@ -9,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_now_from_env(int64_t *out)
+int tctl_now_from_env(int64_t *out)
 {
 	const char *s = getenv("TRAINCTL_NOW");
 	char *end;
@@ -28,7 +27,7 @@ int cli_now_from_env(int64_t *out)
 }
 
 /* The machine to plan for: the topology, else this one; NULL (with a warning) when unknown. */
-static int load_profile(tctl_profile **out, const char *topology)
+static int load_profile(tctl_profile **out, const char *topology, char *warning, size_t size)
 {
 	const char *env = getenv("TRAINCTL_TOPOLOGY");
 
@@ -38,24 +37,25 @@ static int load_profile(tctl_profile **out, const char *topology)
 	if (topology)
 		return tctl_profile_from_xml(out, topology);
 	if (tctl_profile_live(out, TCTL_PROFILE_DEFAULT) < 0) {
-		fprintf(stderr, "warning: cannot profile this machine (%s); planning the cloud only\n",
-			tctl_error_last()->message);
+		snprintf(warning, size, "cannot profile this machine (%s); planning the cloud only",
+			 tctl_error_last()->message);
 		tctl_error_clear();
 		*out = NULL;
 	}
 	return 0;
 }
 
-int cli_plan_job(cli_planning *out, const tctl_job *job, tctl_ledger *l, const cli_plan_request *req)
+int tctl_plan_job(tctl_planning *out, const tctl_job *job, tctl_ledger *l, const tctl_plan_request *req)
 {
 	int64_t now = req->now;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!now && (rc = cli_now_from_env(&now)) < 0)
+	if (!now && (rc = tctl_now_from_env(&now)) < 0)
 		return rc;
 	if ((rc = tctl_config_load(&out->cfg, job->workdir)) < 0 ||
-	    (rc = load_profile(&out->profile, req->topology)) < 0 ||
+	    (rc = load_profile(&out->profile, req->topology, out->warning,
+				       sizeof(out->warning))) < 0 ||
 	    (rc = (out->cfg->catalog ? tctl_catalog_load(&out->cat, out->cfg->catalog)
 						: tctl_catalog_load_default(&out->cat))) < 0 ||
 	    (rc = tctl_plan_inputs_gather(&out->in, out->cfg, l, job, out->profile, now)) < 0)
@@ -67,11 +67,11 @@ int cli_plan_job(cli_planning *out, const tctl_job *job, tctl_ledger *l, const c
 	if (rc == 0)
 		return 0;
 fail:
-	cli_planning_clear(out);
+	tctl_planning_clear(out);
 	return rc;
 }
 
-void cli_planning_clear(cli_planning *p)
+void tctl_planning_clear(tctl_planning *p)
 {
 	tctl_plan_free(p->plan);
 	tctl_plan_inputs_clear(&p->in);

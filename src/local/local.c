@@ -135,11 +135,9 @@ int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap)
 
 	if (!path)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	tctl_ledger_free(*l);
+	tctl_ledger_free(*l);   /* no SQLite connection crosses a fork */
 	*l = NULL;
 	rc = dispatcher_spawn(path, cap, NULL);
-	if (tctl_ledger_open(l, path) < 0 && rc == 0)
-		rc = tctl_error_last()->code;
 	free(path);
 	return rc;
 }

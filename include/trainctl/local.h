@@ -17,6 +17,7 @@ typedef struct {
 	uint64_t memory;
 	int gpus;
 	char gpu_vendor[TCTL_LOCAL_MAX_GPUS]; /**< 'n' nvidia, 'a' amd, 'i' intel, per GPU index */
+	char gpu_cpus[TCTL_LOCAL_MAX_GPUS][96]; /**< CPUs nearest each GPU ("0-23,48-71"), "" unknown */
 	double usd_per_hour_cpu;              /**< energy price of one busy core per hour */
 	double usd_per_hour_gpu;              /**< energy price of one busy GPU per hour */
 } tctl_local_capacity;

@@ -20,6 +20,8 @@ void tctl_local_capacity_from_profile(tctl_local_capacity *out, const tctl_profi
 		const tctl_gpu *g = &p->gpus[i];
 		if (g->integrated)
 			continue;
+		if (g->local_cpus)
+			snprintf(out->gpu_cpus[out->gpus], sizeof(out->gpu_cpus[0]), "%s", g->local_cpus);
 		out->gpu_vendor[out->gpus++] = g->vendor ? g->vendor[0] : '?';
 	}
 }

@@ -7,6 +7,13 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* CPU binding (binding.c) */
+#include <sched.h>
+int binding_parse_list(cpu_set_t *set, const char *list);
+/* The CPUs a run bound "gpu-local" runs on: 1 with *out set, 0 with a note why not. */
+int binding_for_run(cpu_set_t *out, char *note, size_t size, const tctl_run *run,
+		    const tctl_local_capacity *cap);
+
 /* /proc helpers (proc.c) */
 int proc_start_time(pid_t pid, int64_t *out);        /* clock ticks since boot; -1 when gone */
 bool proc_matches(int64_t pid, int64_t start);       /* alive and the same process */
@@ -61,7 +68,7 @@ int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
  * its stdout and stderr pipes in out_logs (the supervisor writes the logs).
  */
 int spawn_job(pid_t *out_pid, int out_logs[2], const tctl_job *job, const tctl_run *run,
-	      const tctl_local_capacity *cap);
+	      const tctl_local_capacity *cap, const cpu_set_t *bind);
 
 /* The run's log files, written by its supervisor from the job's pipes (logsink.c). */
 typedef struct {

@@ -100,9 +100,9 @@ static void child_fail(int fd, const char *what, const char *arg)
 }
 
 static void child_exec(int errfd, const tctl_job *job, const int logs[2], char **env,
-		       pid_t supervisor) __attribute__((noreturn));
+		       pid_t supervisor, const cpu_set_t *bind) __attribute__((noreturn));
 static void child_exec(int errfd, const tctl_job *job, const int logs[2], char **env,
-		       pid_t supervisor)
+		       pid_t supervisor, const cpu_set_t *bind)
 {
 	sigset_t none;
 	int in;
@@ -119,6 +119,8 @@ static void child_exec(int errfd, const tctl_job *job, const int logs[2], char *
 	dup2(in, 0);
 	dup2(logs[0], 1);
 	dup2(logs[1], 2);
+	if (bind && sched_setaffinity(0, sizeof(*bind), bind) < 0)
+		child_fail(errfd, "cannot bind to the CPUs nearest GPUs", "gpu-local");
 	if (job->workdir && chdir(job->workdir) < 0)
 		child_fail(errfd, "cannot enter workdir", job->workdir);
 	environ = env;
@@ -149,7 +151,7 @@ static int log_pipes(int out[2], int in[2])
 }
 
 int spawn_job(pid_t *out_pid, int out_logs[2], const tctl_job *job, const tctl_run *run,
-	      const tctl_local_capacity *cap)
+	      const tctl_local_capacity *cap, const cpu_set_t *bind)
 {
 	char **env = NULL, msg[512];
 	int pipefd[2], logs_in[2] = { -1, -1 }, error;
@@ -174,7 +176,7 @@ int spawn_job(pid_t *out_pid, int out_logs[2], const tctl_job *job, const tctl_r
 		error = tctl_error_set_os("cannot fork");
 	} else if (pid == 0) {
 		close(pipefd[0]);
-		child_exec(pipefd[1], job, logs_in, env, self);
+		child_exec(pipefd[1], job, logs_in, env, self, bind);
 	} else {
 		setpgid(pid, pid);
 		close(pipefd[1]);

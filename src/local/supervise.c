@@ -260,7 +260,9 @@ int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
 	job_proc j;
 	log_sink logs;
 	int pipes[2] = { -1, -1 };
-	char reason[512];
+	char reason[512], note[256] = "";
+	cpu_set_t cpus;
+	bool bind;
 	int rc;
 
 	memset(&j, 0, sizeof(j));
@@ -268,7 +270,11 @@ int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
 	logs.pipe_fd[0] = logs.pipe_fd[1] = logs.file_fd[0] = logs.file_fd[1] = -1;
 	if (tctl_job_parse(&job, run->spec, strlen(run->spec), "ledger spec") < 0)
 		return fail_to_start(l, run, tctl_error_last()->message);
-	rc = spawn_job(&j.pid, pipes, job, run, cap);
+	bind = job->resources.bind_gpu_local && run->gpu_ids &&
+	       binding_for_run(&cpus, note, sizeof(note), run, cap) == 1;
+	if (note[0])
+		tctl_ledger_event_add(l, run->id, "running", note);
+	rc = spawn_job(&j.pid, pipes, job, run, cap, bind ? &cpus : NULL);
 	if (rc == 0 && (rc = logsink_open(&logs, run->run_dir, pipes)) < 0) {
 		for (int k = 0; k < 2; k++)
 			if (logs.pipe_fd[k] < 0)

@@ -74,6 +74,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 
 /* Each command: int cmd_<name>(int argc, char **argv), argv[0] = command name. */
 #define CLI_COMMANDS(X) \
+	X(auth, "check the Azure credential: which one is found and whether it works") \
 	X(cancel, "stop queued or running runs") \
 	X(config, "show the merged configuration and where each value came from") \
 	X(hook, "install git hooks that start runs when a commit matches a trigger") \

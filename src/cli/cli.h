@@ -81,6 +81,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 	X(list, "list runs, newest first, filtered by state, name and age") \
 	X(logs, "print a run's output, or follow it (-f)") \
 	X(plan, "price every way to run a job and say which one wins") \
+	X(prices, "refresh VM prices from the Azure Retail Prices API") \
 	X(profile, "what this machine has: CPUs, NUMA, memory, GPUs, limits") \
 	X(simulate, "replay a job trace through the planner and three baselines") \
 	X(status, "show one run in detail, with its history") \

@@ -101,7 +101,7 @@ def retail_prices(req, state):
         host = state.knob("prices_next_host") or req.header("Host")
         query = []
         if req.arg("$filter"):
-            query.append("$filter=" + urllib.parse.quote(req.arg("$filter"), safe="$'"))
+            query.append("$filter=" + urllib.parse.quote(req.arg("$filter"), safe=""))
         query.append("$skip=%d" % (skip + size))
         next_link = "https://%s%s?%s" % (host, req.path, "&".join(query))
     return Response.json({"BillingCurrency": "USD", "CustomerEntityId": "Default",

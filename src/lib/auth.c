@@ -51,14 +51,17 @@ static const char *env(const char *name)
 
 static void skip(tctl_credential *cred, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Notes why a link is not used: before the first usable link in `skipped`,
+ * after it in `later` (said only if the chain gets that far). */
 static void skip(tctl_credential *cred, const char *fmt, ...)
 {
+	tctl_buf *b = cred->nlinks ? &cred->later : &cred->skipped;
 	va_list ap;
 
-	if (cred->skipped.len)
-		tctl_buf_puts(&cred->skipped, "; ");
+	if (b->len)
+		tctl_buf_puts(b, "; ");
 	va_start(ap, fmt);
-	tctl_buf_vprintf(&cred->skipped, fmt, ap);
+	tctl_buf_vprintf(b, fmt, ap);
 	va_end(ap);
 }
 
@@ -260,6 +263,7 @@ void tctl_credential_free(tctl_credential *cred)
 	free(cred->imds);
 	free(cred->cache_path);
 	tctl_buf_free(&cred->skipped);
+	tctl_buf_free(&cred->later);
 	pthread_mutex_destroy(&cred->lock);
 	free(cred);
 }
@@ -289,7 +293,9 @@ static int credential_new(tctl_credential **out, const tctl_config *cfg)
 	cred->http_opts.ca_bundle = cred->ca_bundle;
 	if (!file_cache_off() && (error = auth_cache_path(&cred->cache_path)) < 0)
 		return error;
-	return tctl_buf_puts(&cred->skipped, "");
+	if ((error = tctl_buf_puts(&cred->skipped, "")) < 0)
+		return error;
+	return tctl_buf_puts(&cred->later, "");
 }
 
 static void fill_info(tctl_credential *cred)
@@ -307,14 +313,25 @@ static void fill_info(tctl_credential *cred)
 	i->skipped = cred->skipped.ptr ? cred->skipped.ptr : "";
 }
 
+/* Links after this one matter only when it can turn out unavailable (IMDS: no identity). */
+static bool chain_complete(const tctl_credential *cred)
+{
+	return cred->nlinks && cred->links[cred->nlinks - 1].type != TCTL_CREDENTIAL_MANAGED_IDENTITY;
+}
+
 int tctl_credential_default(tctl_credential **out, const tctl_config *cfg)
 {
 	tctl_credential *cred = NULL;
 	int error;
 
-	if ((error = credential_new(&cred, cfg)) < 0 || (error = add_env_secret(cred)) < 0 ||
-	    (error = add_config_secret(cred, cfg)) < 0 || (error = add_workload(cred)) < 0 ||
-	    (error = add_managed(cred)) < 0 || (error = add_cli(cred, cfg)) < 0)
+	if ((error = credential_new(&cred, cfg)) < 0)
+		goto fail;
+	/* in order; the metadata service is probed only when nothing before it is set */
+	if ((error = add_env_secret(cred)) < 0 ||
+	    (!chain_complete(cred) && (error = add_config_secret(cred, cfg)) < 0) ||
+	    (!chain_complete(cred) && (error = add_workload(cred)) < 0) ||
+	    (!chain_complete(cred) && (error = add_managed(cred)) < 0) ||
+	    (!chain_complete(cred) && (error = add_cli(cred, cfg)) < 0))
 		goto fail;
 	if (!cred->nlinks) {
 		error = tctl_error_set(TCTL_EAUTH, "no Azure credential found: %s", cred->skipped.ptr);
@@ -456,10 +473,11 @@ static int fetch_from_chain(char **out, int64_t *expires, tctl_credential *cred,
 			tctl_error_prefix("%s from %s", types[l->type].name, l->source);
 			break;
 		}
-		skip(cred, "%s", tctl_error_last()->message);
+		tctl_buf_printf(&cred->skipped, "%s%s", cred->skipped.len ? "; " : "",
+				tctl_error_last()->message);
 		if (cred->current + 1 == cred->nlinks) {
-			rc = tctl_error_set(TCTL_EAUTH, "no Azure credential could get a token: %s",
-					    cred->skipped.ptr);
+			rc = tctl_error_set(TCTL_EAUTH, "no Azure credential could get a token: %s%s%s",
+					    cred->skipped.ptr, cred->later.len ? "; " : "", cred->later.ptr);
 			break;
 		}
 		cred->current++;

@@ -55,6 +55,7 @@ struct tctl_credential {
 	auth_cached *cached;
 	size_t ncached;
 	tctl_buf skipped;    /* why earlier links were not used */
+	tctl_buf later;      /* why links after the first usable one could not be used */
 	tctl_credential_info info;
 	pthread_mutex_t lock;
 };

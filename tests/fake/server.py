@@ -208,6 +208,7 @@ class _Abort(Exception):
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "trainctl-fake/1"
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms delayed-ACK stall
 
     def log_message(self, fmt, *args):  # quiet: the State log is the record
         pass

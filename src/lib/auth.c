@@ -275,6 +275,18 @@ static bool file_cache_off(void)
 		     !strcasecmp(v, "false"));
 }
 
+/* A URL without trailing slashes (the workload identity webhook sets "https://login.microsoftonline.com/"). */
+static int dup_url(char **out, const char *url)
+{
+	size_t n = strlen(url);
+
+	while (n > 8 && url[n - 1] == '/')
+		n--;
+	if (!(*out = strndup(url, n)))
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	return 0;
+}
+
 static int credential_new(tctl_credential **out, const tctl_config *cfg)
 {
 	tctl_credential *cred = calloc(1, sizeof(*cred));
@@ -286,9 +298,9 @@ static int credential_new(tctl_credential **out, const tctl_config *cfg)
 	*out = cred;
 	if ((error = tctl_http_options_from_config(&cred->http_opts, cfg)) < 0 ||
 	    (error = dup_str(&cred->ca_bundle, cfg ? cfg->cloud.ca_bundle : NULL)) < 0 ||
-	    (error = dup_str(&cred->authority, cfg && cfg->cloud.authority ? cfg->cloud.authority
+	    (error = dup_url(&cred->authority, cfg && cfg->cloud.authority ? cfg->cloud.authority
 							  : DEFAULT_AUTHORITY)) < 0 ||
-	    (error = dup_str(&cred->imds, cfg && cfg->cloud.imds ? cfg->cloud.imds : DEFAULT_IMDS)) < 0)
+	    (error = dup_url(&cred->imds, cfg && cfg->cloud.imds ? cfg->cloud.imds : DEFAULT_IMDS)) < 0)
 		return error;
 	cred->http_opts.ca_bundle = cred->ca_bundle;
 	if (!file_cache_off() && (error = auth_cache_path(&cred->cache_path)) < 0)

@@ -693,6 +693,30 @@ static void test_cli_not_logged_in_and_failures(void **state)
 	tctl_config_free(cfg);
 }
 
+static void test_authority_as_the_sdks_write_it(void **state)
+{
+	tctl_config *cfg;
+	tctl_credential *cred = NULL;
+	char value[2048], want[2100];
+
+	(void)state;
+	set_secret_env();
+	for (size_t i = 0; i < 2; i++) {
+		/* with a trailing slash (the workload identity webhook), and as a bare host (AzureAuthorityHosts) */
+		if (i == 0)
+			snprintf(value, sizeof(value), "%s/", fake.https);
+		else
+			snprintf(value, sizeof(value), "%s", fake.https + strlen("https://"));
+		setenv("AZURE_AUTHORITY_HOST", value, 1);
+		cfg = config();
+		assert_int_equal(tctl_credential_default(&cred, cfg), 0);
+		snprintf(want, sizeof(want), "%s/" TENANT "/oauth2/v2.0/token", fake.https);
+		assert_string_equal(tctl_credential_describe(cred)->endpoint, want);
+		tctl_credential_free(cred);
+		tctl_config_free(cfg);
+	}
+}
+
 static void test_arm_scope_and_bad_scope(void **state)
 {
 	tctl_config *cfg;
@@ -733,6 +757,7 @@ int main(void)
 		cmocka_unit_test_setup(test_app_service, before),
 		cmocka_unit_test_setup(test_cli_expires_on_local_time, before),
 		cmocka_unit_test_setup(test_cli_not_logged_in_and_failures, before),
+		cmocka_unit_test_setup(test_authority_as_the_sdks_write_it, before),
 		cmocka_unit_test_setup(test_arm_scope_and_bad_scope, before),
 	};
 

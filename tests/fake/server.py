@@ -283,8 +283,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             resp = srv.route_request(req)
         entry["status"] = resp.status
         state.log(entry)
+        state.recorder.record(req, resp)  # before answering: a client that got the answer finds the file
         self._send(resp)
-        state.recorder.record(req, resp)
 
     def _send(self, resp):
         self.send_response(resp.status)

@@ -362,7 +362,7 @@ def control_server(state, port=0):
     """The plain-HTTP control listener (never faulted, never recorded).
 
     POST /faults {"faults": [rule, ...]}   queue faults (see Faults)
-    POST /knobs {"name": value, ...}       set knobs read by the services
+    POST /knobs {"name": value, ...}       set knobs read by the services (null: unset)
     POST /expire-tokens                    every token issued so far stops working
     POST /reset                            forget faults and the request log
     GET  /requests                         the request log, oldest first
@@ -380,7 +380,11 @@ def control_server(state, port=0):
 
     def knobs(req, _):
         with state._lock:
-            state.knobs.update(req.json())
+            for k, v in req.json().items():
+                if v is None:
+                    state.knobs.pop(k, None)  # back to the service's default
+                else:
+                    state.knobs[k] = v
             return Response.json(state.knobs)
 
     def expire(req, _):

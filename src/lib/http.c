@@ -105,6 +105,11 @@ int tctl_http_client_new(tctl_http_client **out, const tctl_http_options *opts)
 	tctl_http_options defaults = TCTL_HTTP_OPTIONS_INIT;
 	tctl_http_client *c = calloc(1, sizeof(*c));
 
+	if (opts && opts->version != TCTL_HTTP_OPTIONS_VERSION) {
+		free(c);
+		return tctl_error_set(TCTL_EINVALID, "HTTP client options of version %d (this trainctl knows %d)",
+				      opts->version, TCTL_HTTP_OPTIONS_VERSION);
+	}
 	if (!c)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	c->o = opts ? *opts : defaults;
@@ -217,6 +222,9 @@ int tctl_http_send(tctl_http_response **out, tctl_http_client *c, const tctl_htt
 
 	if (!req || !req->method || !req->url)
 		return tctl_error_set(TCTL_EINVALID, "HTTP request without a method or URL");
+	if (req->version != TCTL_HTTP_REQUEST_VERSION)
+		return tctl_error_set(TCTL_EINVALID, "HTTP request of version %d (this trainctl knows %d)",
+				      req->version, TCTL_HTTP_REQUEST_VERSION);
 	if ((error = http_call_init(&call, c, req)) < 0)
 		goto done;
 	if (strncasecmp(req->url, "https://", 8) &&

@@ -405,6 +405,9 @@ int tctl_prices_refresh(tctl_prices_result *out, const tctl_config *cfg, const t
 
 	memset(out, 0, sizeof(*out));
 	opts = opts ? opts : &defaults;
+	if (opts->version != TCTL_PRICES_OPTIONS_VERSION)
+		return tctl_error_set(TCTL_EINVALID, "prices options of version %d (this trainctl knows %d)",
+				      opts->version, TCTL_PRICES_OPTIONS_VERSION);
 	if ((error = output_path(&path, cfg, opts)) < 0 || (error = load_current(&cat, path)) < 0)
 		goto done;
 	t.cat = cat;

@@ -209,7 +209,7 @@ static int add_managed(tctl_credential *cred)
 		skip(cred, "managed identity: no answer from the instance metadata service at %s", cred->imds);
 		return 0;
 	}
-	return add_link(cred, TCTL_CREDENTIAL_MANAGED_IDENTITY, auth_imds_fetch, "instance metadata service",
+	return add_link(cred, TCTL_CREDENTIAL_MANAGED_IDENTITY, auth_imds_fetch, "the instance metadata service",
 			NULL, env("AZURE_CLIENT_ID"), NULL, NULL, cred->imds);
 }
 
@@ -482,7 +482,10 @@ static int fetch_from_chain(char **out, int64_t *expires, tctl_credential *cred,
 				rc = 0;
 				break;
 			}
-			tctl_error_prefix("%s from %s", types[l->type].name, l->source);
+			if (l->type == TCTL_CREDENTIAL_AZURE_CLI)
+				tctl_error_prefix("%s", types[l->type].name);
+			else
+				tctl_error_prefix("%s from %s", types[l->type].name, l->source);
 			break;
 		}
 		tctl_buf_printf(&cred->skipped, "%s%s", cred->skipped.len ? "; " : "",

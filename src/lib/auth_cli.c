@@ -68,6 +68,7 @@ int auth_cli_profile_state(char **out)
 /* ---- running az ---- */
 
 typedef struct {
+	const char *path;   /* the az program */
 	pid_t pid;
 	int out, err;
 	tctl_buf stdout_buf, stderr_buf;
@@ -189,7 +190,7 @@ static int parse_output(char **token, int64_t *expires, auth_link *link, const c
 
 	tok = json_object_get(root, "accessToken");
 	if (!json_is_string(tok) || !*json_string_value(tok)) {
-		error = tctl_error_set(TCTL_EREMOTE, "Azure CLI: 'az account get-access-token' printed no accessToken");
+		error = tctl_error_set(TCTL_EREMOTE, "'az account get-access-token' printed no accessToken");
 		goto done;
 	}
 	v = json_object_get(root, "expires_on");  /* newer CLIs: POSIX seconds */
@@ -197,7 +198,7 @@ static int parse_output(char **token, int64_t *expires, auth_link *link, const c
 		*expires = (int64_t)json_integer_value(v);
 	else if (!json_is_string(v = json_object_get(root, "expiresOn")) ||
 		 !parse_local_time(expires, json_string_value(v))) {
-		error = tctl_error_set(TCTL_EREMOTE, "Azure CLI: 'az account get-access-token' printed neither "
+		error = tctl_error_set(TCTL_EREMOTE, "'az account get-access-token' printed neither "
 				       "expires_on nor a readable expiresOn");
 		goto done;
 	}
@@ -222,10 +223,10 @@ static int run_error(const az_run *run)
 	int code = WIFEXITED(run->status) ? WEXITSTATUS(run->status) : 128 + WTERMSIG(run->status);
 
 	if (run->timed_out)
-		return tctl_error_set(TCTL_ETIMEOUT, "Azure CLI: 'az account get-access-token' gave no answer "
+		return tctl_error_set(TCTL_ETIMEOUT, "'az account get-access-token' gave no answer "
 				      "in %d s", AZ_TIMEOUT_MS / 1000);
 	if (code == 127)
-		return tctl_error_set(TCTL_EAUTH, "Azure CLI: cannot run 'az'");
+		return tctl_error_set(TCTL_EAUTH, "cannot run '%s'", run->path);
 	if (strstr(err, "az login") || strstr(err, "az account set")) {
 		tctl_error_set(TCTL_EAUTH, "Azure CLI: not logged in (run 'az login')");
 		return AUTH_UNAVAILABLE;
@@ -235,7 +236,7 @@ static int run_error(const az_run *run)
 	snprintf(line, sizeof(line), "%.*s", (int)strcspn(err, "\r\n"), err);
 	if (tctl_http_redact_text(&clean, line) < 0)
 		return TCTL_ENOMEM;
-	tctl_error_set(TCTL_EAUTH, "Azure CLI: 'az account get-access-token' failed (exit %d)%s%s", code,
+	tctl_error_set(TCTL_EAUTH, "'az account get-access-token' failed (exit %d)%s%s", code,
 		       *clean ? ": " : "", clean);
 	free(clean);
 	return TCTL_EAUTH;
@@ -244,7 +245,7 @@ static int run_error(const az_run *run)
 int auth_cli_fetch(char **token, int64_t *expires, tctl_credential *cred, auth_link *link,
 		   const char *scope)
 {
-	az_run run = { 0, -1, -1, TCTL_BUF_INIT, TCTL_BUF_INIT, 0, false };
+	az_run run = { link->path, 0, -1, -1, TCTL_BUF_INIT, TCTL_BUF_INIT, 0, false };
 	char *resource = NULL;
 	char *argv[10];
 	int n = 0, error;

@@ -301,6 +301,39 @@ typedef struct {
 #define TCTL_AZURE_OPTIONS_INIT { TCTL_AZURE_OPTIONS_VERSION, NULL, false, NULL, NULL, NULL, \
 	NULL, NULL, NULL, NULL, NULL }
 
+/** An ARM client that talks to the user as `o` says (dry run, requests, notices, trace). */
+int tctl_azure_arm_open(tctl_arm **out, const tctl_config *cfg, const tctl_azure_options *o);
+
+/** What the quota pre-flight learned, for the planner. */
+typedef struct {
+	tctl_workspace ws;
+	tctl_azure_quotas q;            /**< q.read false in a dry run: nothing learned */
+	tctl_plan_quota *quotas;        /**< per family + "lowPriorityCores"; borrow from q */
+	size_t quotas_len;
+	tctl_price *prices;             /**< from vmSizes, for the catalog's sizes */
+	size_t prices_len;
+	char source[160];               /**< the prices' source, as the plan shows it */
+	char date[16];
+} tctl_azure_preflight;
+
+/**
+ * Before anything is created: GET usages, quotas and vmSizes of `region` in the
+ * job's workspace (o->workspace, else job->cloud.workspace, else the default),
+ * and turn them into the planner's quotas and catalog prices.
+ */
+int tctl_azure_preflight_read(tctl_azure_preflight *out, const tctl_config *cfg,
+			      const tctl_job *job, const char *region, const tctl_catalog *cat,
+			      const tctl_azure_options *o);
+
+void tctl_azure_preflight_clear(tctl_azure_preflight *p);
+
+/**
+ * The error for a run that no quota lets start: TCTL_EQUOTA naming the VM
+ * family, the vCPUs needed and free, and how to ask for more.
+ */
+int tctl_azure_quota_refusal(const tctl_azure_preflight *p, const char *vm_size, const char *family,
+			     int vcpus, int nodes, tctl_priority prio);
+
 /** Low-priority preemptions of a checkpointable run retried before giving up. */
 #define TCTL_AZURE_MAX_ATTEMPTS 3
 

@@ -84,10 +84,10 @@ int tctl_azure_quota_refusal(const tctl_azure_preflight *p, const char *vm_size,
 	else if (f)
 		snprintf(usage, sizeof(usage), "; %lld of %lld in use%s", (long long)f->used,
 			 (long long)f->limit, f->ws_limit >= 0 ? ", capped by the workspace's quota" : "");
-	return tctl_error_set(TCTL_EQUOTA, "not enough quota in %s: %d node%s of %s (%s) need %d "
+	return tctl_error_set(TCTL_EQUOTA, "not enough quota in %s: %d node%s of %s (%s) need%s %d "
 			      "vCPUs of %s, %lld free%s; ask Azure for more (Azure ML studio: Quota; "
 			      "or a support request, docs/azure.md) or see 'trainctl quota'",
 			      p->q.region, nodes, nodes == 1 ? "" : "s", vm_size,
-			      tctl_priority_name(prio), nodes * vcpus, low ? "lowPriorityCores" : family,
+			      tctl_priority_name(prio), nodes == 1 ? "s" : "", nodes * vcpus, low ? "lowPriorityCores" : family,
 			      (long long)(free_now < 0 ? 0 : free_now), usage);
 }

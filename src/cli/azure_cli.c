@@ -120,3 +120,42 @@ int cli_azure_open(cli_azure *a, tctl_config **cfg, tctl_arm **arm)
 		return rc;
 	return tctl_arm_new(arm, *cfg, &a->arm);
 }
+
+static void stderr_notice(const char *line, void *payload)
+{
+	(void)payload;
+	fprintf(stderr, "trainctl: %s\n", line);
+}
+
+const tctl_backend_options *cli_backend_options(void)
+{
+	static tctl_azure_options az = TCTL_AZURE_OPTIONS_INIT;
+	static tctl_backend_options bo = TCTL_BACKEND_OPTIONS_INIT;
+
+	az.notice = stderr_notice;
+	bo.azure = &az;
+	return &bo;
+}
+
+void cli_refresh_cloud_runs(tctl_ledger *l)
+{
+	tctl_run_filter f = TCTL_RUN_FILTER_INIT;
+	tctl_run_list runs = { 0 };
+	tctl_backend *b = NULL;
+
+	f.active = true;
+	f.backend = "azureml";
+	if (tctl_ledger_run_list(l, &runs, &f) < 0 || !runs.len) {
+		tctl_error_clear();
+		tctl_run_list_free(&runs);
+		return;
+	}
+	if (tctl_backend_open(&b, "azureml", cli_backend_options()) == 0) {
+		for (size_t i = 0; i < runs.len; i++)
+			if (b->status(b, l, &runs.runs[i]) < 0)
+				fprintf(stderr, "warning: run %s not brought up to date: %s\n",
+					runs.runs[i].id, tctl_error_last()->message);
+	}
+	tctl_backend_free(b);
+	tctl_run_list_free(&runs);
+}

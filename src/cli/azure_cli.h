@@ -4,6 +4,7 @@
 
 #include "trainctl/arm.h"
 #include "trainctl/azure.h"
+#include "trainctl/backend.h"
 
 #include <stdbool.h>
 
@@ -26,6 +27,12 @@ void cli_azure_init(cli_azure *a, bool dry_run, bool json, bool verbose);
 
 /* Print the collected requests (dry run with --json) and free them; returns `rc`. */
 int cli_azure_finish(cli_azure *a, int rc);
+
+/* Backend options whose Azure ML notices go to stderr ("trainctl: ..."): status, list, logs, cancel. */
+const tctl_backend_options *cli_backend_options(void);
+
+/* Bring the active Azure ML runs of the ledger up to date (one GET each); a failure is a warning. */
+void cli_refresh_cloud_runs(tctl_ledger *l);
 
 /* Open the config and an ARM client for the command. */
 int cli_azure_open(cli_azure *a, tctl_config **cfg, tctl_arm **arm);

@@ -52,6 +52,10 @@ void arm_sleep_ms(int64_t ms);
 
 /* ---- JSON over the client ---- */
 
+/* How bodies are written: keys in the order built, numbers with 15 significant digits (0.9, not
+ * 0.90000000000000002). */
+#define AZURE_JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
 /* tctl_arm_call with a JSON body (borrowed; may be NULL); *out the answer's JSON (NULL when
  * empty, a dry run, or a 404 allowed by the flags). *out_status (may be NULL) the HTTP status. */
 int arm_json(json_t **out, int *out_status, tctl_arm *arm, const char *method, const char *path,

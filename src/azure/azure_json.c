@@ -15,7 +15,7 @@ int arm_json(json_t **out, int *out_status, tctl_arm *arm, const char *method, c
 	int error;
 
 	*out = NULL;
-	if (body && !(text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+	if (body && !(text = json_dumps(body, AZURE_JSON_FLAGS)))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	error = tctl_arm_call(&r, arm, method, path, text, flags, note);
 	free(text);
@@ -32,7 +32,7 @@ int arm_json(json_t **out, int *out_status, tctl_arm *arm, const char *method, c
 
 char *azure_json_text(const json_t *v)
 {
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 
 	if (!s)
 		tctl_error_set(TCTL_ENOMEM, "out of memory");

@@ -383,7 +383,7 @@ static int resubmit(session *s, tctl_ledger *l, tctl_run *run, const azure_backe
 	}
 	if ((tags = azure_path(body, "properties.tags")))
 		json_object_set_new(tags, "trainctl.attempt", json_string(attempt));
-	if (!(out = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER)) ||
+	if (!(out = json_dumps(body, AZURE_JSON_FLAGS)) ||
 	    (error = tctl_azure_job_path(&path, &s->ws, name)) < 0) {
 		error = out ? error : tctl_error_set(TCTL_ENOMEM, "out of memory");
 		goto done;

@@ -394,7 +394,7 @@ int tctl_azure_job_body(char **out, const tctl_workspace *ws, const tctl_azure_j
 		return error;
 	}
 	root = json_pack("{s:o}", "properties", props);
-	*out = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	*out = root ? json_dumps(root, AZURE_JSON_FLAGS) : NULL;
 	json_decref(root);
 	return *out ? 0 : tctl_error_set(TCTL_ENOMEM, "out of memory");
 }

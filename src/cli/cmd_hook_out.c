@@ -1,0 +1,139 @@
+/* cmd_hook_out.c: where `hook run` says things: the commit's own output, or hooks.log from a detached child. */
+#include "cmd_hook.h"
+#include "trainctl/error.h"
+#include "trainctl/units.h"
+#include "trainctl/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;   /* nowhere left to say it */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * One line: "trainctl: TEXT" on `to`, or, detached, "TIME [PID] TEXT"
+ * appended to hooks.log in a single write (O_APPEND), so the lines of
+ * hooks running side by side never mix.
+ */
+static void emit(const hook_out *o, FILE *to, const char *text)
+{
+	tctl_buf b = TCTL_BUF_INIT;
+	char when[32];
+
+	if (o->log_fd < 0) {
+		fprintf(to, "trainctl: %s\n", text);
+		return;
+	}
+	tctl_time_format(when, sizeof(when), tctl_now());
+	if (tctl_buf_printf(&b, "%s [%ld] %s\n", when, (long)getpid(), text) == 0)
+		write_all(o->log_fd, b.ptr, b.len);
+	tctl_buf_free(&b);
+}
+
+void hook_say(const hook_out *o, FILE *to, const char *fmt, ...)
+{
+	tctl_buf b = TCTL_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	tctl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	emit(o, to, b.ptr ? b.ptr : "");
+	tctl_buf_free(&b);
+}
+
+void hook_say_error(const hook_out *o, const char *fmt, ...)
+{
+	const char *msg = tctl_error_last()->message, *nl = strchr(msg, '\n');
+	tctl_buf b = TCTL_BUF_INIT;
+	int more = 0;
+	va_list ap;
+
+	for (const char *p = nl; p; p = strchr(p + 1, '\n'))
+		more++;
+	va_start(ap, fmt);
+	tctl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	tctl_buf_printf(&b, ": %.*s", nl ? (int)(nl - msg) : (int)strlen(msg), *msg ? msg : "unknown failure");
+	if (more)
+		tctl_buf_printf(&b, " (and %d more problem%s)", more, more == 1 ? "" : "s");
+	emit(o, stderr, b.ptr ? b.ptr : "");
+	tctl_buf_free(&b);
+}
+
+int hook_log_open(int *out_fd, char **out_path)
+{
+	char *dir = NULL, *path = NULL;
+	int fd, error;
+
+	if ((error = tctl_dir_data(&dir)) < 0 || (error = tctl_mkdir_p(dir, 0700)) < 0)
+		goto done;
+	if (!(path = tctl_path_join(dir, "hooks.log"))) {
+		error = tctl_error_set(TCTL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		error = tctl_error_set_os("cannot open '%s'", path);
+		goto done;
+	}
+	*out_fd = fd;
+	*out_path = path;
+	path = NULL;
+done:
+	free(path);
+	free(dir);
+	return error;
+}
+
+/* Every descriptor from 3 up closed (close_range, or one by one on kernels before 5.9). */
+static void close_from_3(void)
+{
+	long max;
+
+	if (syscall(SYS_close_range, 3U, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+		close((int)fd);
+}
+
+bool hook_detach(hook_out *o, int log_fd, pid_t *out_pid)
+{
+	pid_t pid;
+	int null;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((*out_pid = pid = fork()) < 0) {
+		tctl_error_set_os("cannot start a process");
+		close(log_fd);
+		return true;
+	}
+	if (pid > 0) {
+		close(log_fd);
+		return false;
+	}
+	setsid();
+	dup2(log_fd, STDOUT_FILENO);
+	dup2(log_fd, STDERR_FILENO);
+	if ((null = open("/dev/null", O_RDONLY)) >= 0 && null != STDIN_FILENO)
+		dup2(null, STDIN_FILENO);
+	close_from_3();
+	o->log_fd = STDERR_FILENO;
+	return true;
+}

@@ -6,11 +6,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* How long a detached hook waits for git to exit before it goes on anyway. */
+#define GIT_WAIT_MS 10000
 
 static void write_all(int fd, const char *p, size_t len)
 {
@@ -100,32 +105,67 @@ done:
 	return error;
 }
 
-/* Every descriptor from 3 up closed (close_range, or one by one on kernels before 5.9). */
-static void close_from_3(void)
+/* Every descriptor from `first` up closed (close_range, or one by one on kernels before 5.9). */
+static void close_from(int first)
 {
 	long max;
 
-	if (syscall(SYS_close_range, 3U, ~0U, 0) == 0)
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
 		return;
 	max = sysconf(_SC_OPEN_MAX);
-	for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+	for (long fd = first; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
 		close((int)fd);
+}
+
+/* A pidfd for the process that ran us when it is git (git, git-*), else -1. Taken before the
+ * fork, while git waits for us, so the pid cannot have been reused. */
+static int git_pidfd(void)
+{
+	char link[64], exe[PATH_MAX];
+	const char *base;
+	pid_t ppid = getppid();
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%ld/exe", (long)ppid);
+	if ((n = readlink(link, exe, sizeof(exe) - 1)) < 0)
+		return -1;
+	exe[n] = '\0';
+	base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	if (strncmp(base, "git", 3) || (base[3] && base[3] != '-'))
+		return -1;
+	return (int)syscall(SYS_pidfd_open, ppid, 0);
+}
+
+/* Let git finish first (at most GIT_WAIT_MS): what follows would compete with it for the CPU. */
+static void wait_for_git(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	if (fd < 0)
+		return;
+	while (poll(&p, 1, GIT_WAIT_MS) < 0 && errno == EINTR)
+		;
+	close(fd);
 }
 
 bool hook_detach(hook_out *o, int log_fd, pid_t *out_pid)
 {
+	int null, git = git_pidfd();
 	pid_t pid;
-	int null;
 
 	fflush(stdout);
 	fflush(stderr);
 	if ((*out_pid = pid = fork()) < 0) {
 		tctl_error_set_os("cannot start a process");
 		close(log_fd);
+		if (git >= 0)
+			close(git);
 		return true;
 	}
 	if (pid > 0) {
 		close(log_fd);
+		if (git >= 0)
+			close(git);
 		return false;
 	}
 	setsid();
@@ -133,7 +173,10 @@ bool hook_detach(hook_out *o, int log_fd, pid_t *out_pid)
 	dup2(log_fd, STDERR_FILENO);
 	if ((null = open("/dev/null", O_RDONLY)) >= 0 && null != STDIN_FILENO)
 		dup2(null, STDIN_FILENO);
-	close_from_3();
+	if (git >= 0 && (git = dup2(git, 3)) < 0)
+		git = -1;
+	close_from(git >= 0 ? 4 : 3);
 	o->log_fd = STDERR_FILENO;
+	wait_for_git(git);
 	return true;
 }

@@ -103,6 +103,16 @@ then ok "the detached process submits"; else not_ok "the detached process submit
 expect_eq "the detached process is the one that loads libgit2" "yes" \
 	"$(grep -q 'file=libgit2.*needed by' "$H2/data/hooks.log" && echo yes)"
 
+# the detached process lets git exit before it loads libgit2 (it would compete with git for the
+# CPU): run by a "git" that sleeps, its outcome appears only once that "git" has finished
+mkdir -p "$T_TMP/fakegit" && cp /bin/sh "$T_TMP/fakegit/git"
+echo t >> train.py && TRAINCTL_HOOK_SKIP=1 git commit -qam wait-for-git
+"$T_TMP/fakegit/git" -c "'$TRAINCTL' hook run post-commit; sleep 1; : > '$T_TMP/git-done'" &
+if wait_log "$LOG" "submitted 'trainctl.json' for $(short) on main" && [ -e "$T_TMP/git-done" ]
+then ok "the detached process waits for git to exit"
+else not_ok "the detached process waits for git to exit" "the outcome was logged before git ended"; fi
+wait
+
 # a commit in a linked worktree: its own HEAD and branch, the repository's shared hooks
 git worktree add -q "$T_TMP/wt" -b release/1
 (cd "$T_TMP/wt" && echo w >> src/w.py && git add -A && git commit -qm in-worktree)

@@ -5,14 +5,19 @@
 #include "trainctl/util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* hooks.log is rotated once it holds this many bytes (about 8000 lines). */
+#define LOG_KEEP ((off_t)1 << 20)
 
 /* How long a detached hook waits for git to exit before it goes on anyway. */
 #define GIT_WAIT_MS 10000
@@ -81,6 +86,29 @@ void hook_say_error(const hook_out *o, const char *fmt, ...)
 	tctl_buf_free(&b);
 }
 
+static int open_append(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+
+	return fd < 0 ? tctl_error_set_os("cannot open '%s'", path) : fd;
+}
+
+/* Past LOG_KEEP bytes the log becomes hooks.log.1 (replacing the one before) and starts again. */
+static int rotate(int fd, const char *path)
+{
+	struct stat st;
+	char *old = NULL;
+
+	if (fstat(fd, &st) < 0 || st.st_size < LOG_KEEP || asprintf(&old, "%s.1", path) < 0)
+		return fd;
+	if (rename(path, old) == 0) {
+		close(fd);
+		fd = open_append(path);
+	}
+	free(old);
+	return fd;
+}
+
 int hook_log_open(int *out_fd, char **out_path)
 {
 	char *dir = NULL, *path = NULL;
@@ -92,8 +120,8 @@ int hook_log_open(int *out_fd, char **out_path)
 		error = tctl_error_set(TCTL_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		error = tctl_error_set_os("cannot open '%s'", path);
+	if ((fd = open_append(path)) < 0 || (fd = rotate(fd, path)) < 0) {
+		error = fd;
 		goto done;
 	}
 	*out_fd = fd;

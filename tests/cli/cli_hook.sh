@@ -139,6 +139,15 @@ expect_eq "a submission failing in the background leaves the commit quiet" "" "$
 if wait_log "$H3/data/hooks.log" "post-commit hook: cannot submit 'trainctl.json': ledger '.*' is not writable"
 then ok "and is one line in hooks.log naming the job"; else not_ok "and is one line in hooks.log naming the job"; fi
 
+# hooks.log is rotated past 1 MiB: the old one becomes hooks.log.1
+H5="$T_TMP/home-rotate"
+mkdir -p "$H5/data" && head -c 1048576 /dev/zero | tr '\0' x > "$H5/data/hooks.log"
+TRAINCTL_HOME="$H5" "$TRAINCTL" hook run post-commit
+if wait_log "$H5/data/hooks.log" "submitted 'trainctl.json' for $(short)"
+then ok "a full hooks.log starts again"; else not_ok "a full hooks.log starts again"; fi
+expect_eq "the full one is kept as hooks.log.1" "1048576" "$(wc -c < "$H5/data/hooks.log.1" | tr -d ' ')"
+expect_eq "the new one holds one line" "1" "$(wc -l < "$H5/data/hooks.log" | tr -d ' ')"
+
 # 20 commits in quick succession: 20 runs, each recording its own commit (not whatever HEAD
 # is by the time its detached process reads the repository)
 Q="$T_TMP/quick"
@@ -344,7 +353,7 @@ else
 fi
 
 # the runs the hooks started end before their folders go
-for h in "$MAIN_HOME" "$H2"; do
+for h in "$MAIN_HOME" "$H2" "$H5"; do
 	export TRAINCTL_HOME="$h"
 	if wait_idle 120; then ok "runs started by hooks end ($(basename "$h"))"; else not_ok "runs started by hooks end ($h)"; fi
 done

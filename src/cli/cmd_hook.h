@@ -28,14 +28,16 @@ void hook_say_error(const hook_out *o, const char *fmt, ...) __attribute__((form
 int hook_log_open(int *out_fd, char **out_path);
 
 /*
- * Answer git now and go on in a child: it leaves the hook's session (so
- * Ctrl-C on the commit does not reach it), its stdout and stderr become
- * log_fd and its stdin /dev/null, and every other descriptor is closed, since
- * git waits until the hook's output pipes close. Takes log_fd. Returns false
- * in the parent (*out_pid: the child's pid), true in the child (*out_pid 0),
- * with o->log_fd set. When the fork fails it returns true in the only
- * process there is, with *out_pid -1, `o` unchanged and the error set: the
- * caller goes on here, on the commit's output.
+ * Answer git now and go on in a child. First this process's standard output
+ * and error become log_fd, its standard input /dev/null, and every other
+ * descriptor is closed (git waits until the hook's output pipes close: the
+ * child must hold none, and this process lets them go when it exits); then
+ * the child starts, leaves the hook's session (so Ctrl-C on the commit does
+ * not reach it) and, when git ran the hook, waits for git to exit (at most
+ * 10 s). Takes log_fd; sets o->log_fd. Returns false in the parent
+ * (*out_pid: the child's pid), true in the child (*out_pid 0). When the fork
+ * fails it returns true in the only process there is, with *out_pid -1 and
+ * the error set: the caller goes on here, its lines still in the log.
  */
 bool hook_detach(hook_out *o, int log_fd, pid_t *out_pid);
 

@@ -176,35 +176,47 @@ static void wait_for_git(int fd)
 	close(fd);
 }
 
+/*
+ * Standard input from /dev/null, output and error to the log, `keep` (when
+ * not -1) moved to descriptor 3, every other descriptor closed. Returns
+ * where `keep` is now.
+ */
+static int redirect(int log_fd, int keep)
+{
+	int null;
+
+	dup2(log_fd, STDOUT_FILENO);
+	dup2(log_fd, STDERR_FILENO);
+	if ((null = open("/dev/null", O_RDONLY)) >= 0 && null != STDIN_FILENO)
+		dup2(null, STDIN_FILENO);
+	if (keep >= 0 && (keep = dup2(keep, 3)) < 0)
+		keep = -1;
+	close_from(keep >= 0 ? 4 : 3);
+	return keep;
+}
+
 bool hook_detach(hook_out *o, int log_fd, pid_t *out_pid)
 {
-	int null, git = git_pidfd();
+	int git = git_pidfd();
 	pid_t pid;
 
+	/* before the fork, so that only this process holds git's pipes, and they close when it exits */
 	fflush(stdout);
 	fflush(stderr);
+	git = redirect(log_fd, git);
+	o->log_fd = STDERR_FILENO;
 	if ((*out_pid = pid = fork()) < 0) {
 		tctl_error_set_os("cannot start a process");
-		close(log_fd);
 		if (git >= 0)
 			close(git);
 		return true;
 	}
 	if (pid > 0) {
-		close(log_fd);
 		if (git >= 0)
 			close(git);
 		return false;
 	}
 	setsid();
-	dup2(log_fd, STDOUT_FILENO);
-	dup2(log_fd, STDERR_FILENO);
-	if ((null = open("/dev/null", O_RDONLY)) >= 0 && null != STDIN_FILENO)
-		dup2(null, STDIN_FILENO);
-	if (git >= 0 && (git = dup2(git, 3)) < 0)
-		git = -1;
-	close_from(git >= 0 ? 4 : 3);
-	o->log_fd = STDERR_FILENO;
 	wait_for_git(git);
 	return true;
 }

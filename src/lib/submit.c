@@ -200,11 +200,12 @@ static int run_local(submission *s)
 	int rc;
 
 	s->out->placement = "local";
+	/* a dispatcher started here also starts what the lost runs' end made room for */
 	if (s->job->parallel.enabled)
 		rc = tctl_local_submit_parallel(&s->l, s->job, &s->cap, &s->run);
 	else
 		rc = tctl_local_submit(&s->l, s->job, &s->cap, &s->run);
-	if (rc == 0 && s->out->lost)
+	if (rc == 0 && s->out->lost && s->l)
 		rc = tctl_local_kick(&s->l, &s->cap);
 	return rc;
 }

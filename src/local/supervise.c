@@ -159,23 +159,42 @@ static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, log_sink 
 		close(sfd);
 }
 
-/* After the main process ended: stop what it left behind in its group. */
-static void clean_leftovers(pid_t pgid)
+/* Processes of the job still alive: its group, or orphans re-parented to us (subreaper). */
+static bool leftovers(pid_t pgid)
 {
-	int64_t deadline;
+	pid_t kids[256];
+	int n;
 
-	if (kill(-pgid, SIGTERM) < 0)
-		return;
-	deadline = tctl_mono_ms() + LEFTOVER_GRACE_MS;
-	while (kill(-pgid, 0) == 0 && tctl_mono_ms() < deadline) {
-		struct timespec ts = { 0, 20000000L };
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		nanosleep(&ts, NULL);
-	}
-	kill(-pgid, SIGKILL);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+	if (kill(-pgid, 0) == 0)
+		return true;
+	n = proc_children(getpid(), kids, 256);
+	for (int i = 0; i < n; i++)
+		if (!dispatcher_is_ours(kids[i]))
+			return true;
+	return false;
+}
+
+/*
+ * After the main process ended: stop what it left behind, in its group or
+ * escaped into its own session (re-parented to us as a subreaper when its
+ * parent died): SIGTERM, then SIGKILL after LEFTOVER_GRACE_MS.
+ */
+static void clean_leftovers(pid_t pgid)
+{
+	int64_t deadline = tctl_mono_ms() + LEFTOVER_GRACE_MS;
+	struct timespec ts = { 0, 20000000L };
+
+	if (!leftovers(pgid))
+		return;
+	signal_tree(pgid, SIGTERM);
+	while (leftovers(pgid) && tctl_mono_ms() < deadline)
+		nanosleep(&ts, NULL);
+	for (int i = 0; i < 50 && leftovers(pgid); i++) {
+		signal_tree(pgid, SIGKILL);
+		nanosleep(&ts, NULL);
+	}
 }
 
 static void record_outcome(tctl_run *run, const job_proc *j, const log_sink *logs,

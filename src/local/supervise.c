@@ -78,18 +78,61 @@ static void ask_stop(job_proc *j, tctl_run_state verdict, const char *why)
 static void on_stop_signal(tctl_ledger *l, const tctl_run *run, job_proc *j, int sig)
 {
 	tctl_run *now = NULL;
-	static char why[96];
+	static char why[320];
 
 	if (tctl_ledger_run_get(l, &now, run->id) == 0 && now->cancel_requested)
-		snprintf(why, sizeof(why), "cancelled on request");
+		snprintf(why, sizeof(why), "%s", now->reason ? now->reason : "cancelled on request");
 	else
 		snprintf(why, sizeof(why), "cancelled: supervisor received %s", strsignal(sig));
 	tctl_run_free(now);
 	ask_stop(j, TCTL_RUN_CANCELLED, why);
 }
 
-/* Waits for the job, enforcing the time limit and honouring SIGTERM (cancel). */
-static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, int64_t limit_ms)
+/* When the run must stop on its own limits: time, and cost (accrued at the price recorded
+ * at launch: price_per_hour x elapsed, checked like a time limit). */
+typedef struct {
+	int64_t time_ms;          /* 0: none */
+	int64_t cost_ms;          /* elapsed time at which the cost passes max_cost; 0: none */
+	double price_per_hour, max_cost;
+	char why[160];
+} run_limits;
+
+static void set_limits(run_limits *lim, const tctl_job *job, const tctl_run *run)
+{
+	memset(lim, 0, sizeof(*lim));
+	lim->time_ms = job->limits.max_run_duration * 1000;
+	lim->max_cost = job->limits.max_cost;
+	lim->price_per_hour = run->price_per_hour;
+	if (lim->max_cost > 0 && lim->price_per_hour > 0)
+		lim->cost_ms = (int64_t)(lim->max_cost / lim->price_per_hour * 3.6e6) + 1;
+}
+
+/* Stops the job when a limit is reached; returns the next time (monotonic ms) to look again. */
+static int64_t check_limits(job_proc *j, run_limits *lim, int64_t start, int64_t now)
+{
+	int64_t wake = now + 1000;
+
+	if (j->kill_at_ms)
+		return j->kill_at_ms < wake ? j->kill_at_ms : wake;
+	if (lim->time_ms && now - start >= lim->time_ms) {
+		ask_stop(j, TCTL_RUN_TIMED_OUT, "time limit reached");
+	} else if (lim->cost_ms && now - start >= lim->cost_ms) {
+		snprintf(lim->why, sizeof(lim->why), "max_cost reached: $%.4f > $%.4f (limits.max_cost, "
+			 "at $%.4f per hour)", lim->price_per_hour * (double)(now - start) / 3.6e6,
+			 lim->max_cost, lim->price_per_hour);
+		ask_stop(j, TCTL_RUN_CANCELLED, lim->why);
+	}
+	if (j->kill_at_ms)
+		return j->kill_at_ms < wake ? j->kill_at_ms : wake;
+	if (lim->time_ms && start + lim->time_ms < wake)
+		wake = start + lim->time_ms;
+	if (lim->cost_ms && start + lim->cost_ms < wake)
+		wake = start + lim->cost_ms;
+	return wake;
+}
+
+/* Waits for the job, enforcing its limits and honouring SIGTERM (cancel). */
+static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, run_limits *lim)
 {
 	sigset_t set;
 	siginfo_t info;
@@ -101,20 +144,17 @@ static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, int64_t l
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	while (reap(j), !j->exited) {
-		int64_t now = tctl_mono_ms(), wake = now + 1000;
+		int64_t now = tctl_mono_ms(), wake;
 		struct timespec ts;
 		int sig;
 
-		if (limit_ms && !j->kill_at_ms && now - start >= limit_ms)
-			ask_stop(j, TCTL_RUN_TIMED_OUT, "time limit reached");
 		if (j->kill_at_ms && now >= j->kill_at_ms) {
 			signal_tree(j->pid, SIGKILL);
 			j->kill_at_ms = now + 1000;
 		}
-		if (limit_ms && !j->kill_at_ms && start + limit_ms < wake)
-			wake = start + limit_ms;
-		if (j->kill_at_ms && j->kill_at_ms < wake)
-			wake = j->kill_at_ms;
+		wake = check_limits(j, lim, start, now);
+		if (wake < now)
+			wake = now;
 		ts.tv_sec = (wake - now) / 1000;
 		ts.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
 		sig = sigtimedwait(&set, &info, &ts);
@@ -149,6 +189,8 @@ static void record_outcome(tctl_run *run, const job_proc *j, char *reason, size_
 	run->user_s = (double)j->ru.ru_utime.tv_sec + j->ru.ru_utime.tv_usec / 1e6;
 	run->sys_s = (double)j->ru.ru_stime.tv_sec + j->ru.ru_stime.tv_usec / 1e6;
 	run->cost = run->price_per_hour * (double)(run->ended_ms - run->started_ms) / 3.6e6;
+	run->cloud_equiv_cost = run->cloud_equiv_per_hour *
+				(double)(run->ended_ms - run->started_ms) / 3.6e6;
 	if (WIFEXITED(j->status)) {
 		run->exit_code = WEXITSTATUS(j->status);
 		run->term_signal = 0;
@@ -213,8 +255,9 @@ static int record_pid(tctl_ledger *l, tctl_run *run, pid_t pid)
 int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
 {
 	tctl_job *job = NULL;
+	run_limits lim;
 	job_proc j;
-	char reason[256];
+	char reason[320];
 	int rc;
 
 	memset(&j, 0, sizeof(j));
@@ -230,7 +273,8 @@ int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
 	}
 	if ((rc = record_pid(l, run, j.pid)) < 0)
 		ask_stop(&j, TCTL_RUN_FAILED, "ledger write failed");
-	wait_job(l, run, &j, job->limits.max_run_duration * 1000);
+	set_limits(&lim, job, run);
+	wait_job(l, run, &j, &lim);
 	clean_leftovers(j.pid);
 	record_outcome(run, &j, reason, sizeof(reason));
 	tctl_job_free(job);

@@ -76,6 +76,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 #define CLI_COMMANDS(X) \
 	X(cancel, "stop queued or running runs") \
 	X(config, "show the merged configuration and where each value came from") \
+	X(cost, "what was spent, and what running locally saved") \
 	X(hook, "install git hooks that start runs when a commit matches a trigger") \
 	X(list, "list runs, newest first, filtered by state, name and age") \
 	X(logs, "print a run's output, or follow it (-f)") \
@@ -84,6 +85,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 	X(simulate, "replay a job trace through the planner and three baselines") \
 	X(status, "show one run in detail, with its history") \
 	X(submit, "record a run of a job and start it") \
+	X(sweep, "run a hyperparameter sweep with early termination and show its trials") \
 	X(validate, "check a job file and print it normalised")
 
 #define CLI_DECLARE(name, summary) int cmd_##name(int argc, char **argv);

@@ -77,6 +77,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 	X(cancel, "stop queued or running runs") \
 	X(config, "show the merged configuration and where each value came from") \
 	X(cost, "what was spent, and what running locally saved") \
+	X(gc, "apply retention policies: remove old run folders and checkpoints") \
 	X(hook, "install git hooks that start runs when a commit matches a trigger") \
 	X(list, "list runs, newest first, filtered by state, name and age") \
 	X(logs, "print a run's output, or follow it (-f)") \

@@ -103,17 +103,29 @@ static int cmp_key(const void *a, const void *b)
 	return strcmp(((const tctl_cost_group *)a)->key, ((const tctl_cost_group *)b)->key);
 }
 
-/* A sweep's or a parallel job's parent holds nothing and costs nothing: its children do. */
-static bool is_parent(const tctl_cost_report *r, size_t i)
+static int cmp_str(const void *a, const void *b)
 {
-	for (size_t k = i + 1; k < r->rows_len; k++)
-		if (r->rows[k].parent_id && !strcmp(r->rows[k].parent_id, r->rows[i].id))
-			return true;
-	return false;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void totals(tctl_cost_report *r)
+/* A sweep's or a parallel job's parent holds nothing and costs nothing (its children do):
+ * it is no local run with or without a cloud price. `parents` is sorted. */
+static bool is_parent(const char *const *parents, size_t n, const char *id)
 {
+	return n && bsearch(&id, parents, n, sizeof(*parents), cmp_str) != NULL;
+}
+
+static int totals(tctl_cost_report *r)
+{
+	const char **parents = calloc(r->rows_len + 1, sizeof(*parents));
+	size_t np = 0;
+
+	if (!parents)
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < r->rows_len; i++)
+		if (r->rows[i].parent_id)
+			parents[np++] = r->rows[i].parent_id;
+	qsort(parents, np, sizeof(*parents), cmp_str);
 	for (size_t i = 0; i < r->rows_len; i++) {
 		const tctl_cost_row *x = &r->rows[i];
 		bool local = x->backend && !strcmp(x->backend, "local");
@@ -121,7 +133,7 @@ static void totals(tctl_cost_report *r)
 		r->total += x->cost;
 		if (local) {
 			r->local += x->cost;
-			r->local_runs += !is_parent(r, i);
+			r->local_runs += !is_parent(parents, np, x->id);
 		} else {
 			r->cloud += x->cost;
 		}
@@ -132,6 +144,8 @@ static void totals(tctl_cost_report *r)
 		}
 	}
 	r->saved = r->cloud_equiv - r->equiv_local;
+	free(parents);
+	return 0;
 }
 
 int tctl_cost_report_from_rows(tctl_cost_report **out, tctl_cost_row *rows, size_t len,
@@ -159,7 +173,8 @@ int tctl_cost_report_from_rows(tctl_cost_report **out, tctl_cost_row *rows, size
 	r->by_job = g[2].v, r->by_job_len = g[2].len;
 	r->by_backend = g[3].v, r->by_backend_len = g[3].len;
 	r->series = g[4].v, r->series_len = g[4].len;
-	totals(r);
+	if (rc == 0)
+		rc = totals(r);
 	if (rc < 0) {
 		tctl_cost_report_free(r);
 		return rc;

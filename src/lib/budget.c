@@ -60,7 +60,7 @@ static double still_planned(const tctl_cost_row *rows, size_t len, size_t i)
 	const tctl_cost_row *r = &rows[i];
 	double recorded = r->cost;
 
-	for (size_t k = i + 1; k < len; k++)
+	for (size_t k = 0; k < len; k++)   /* ids sort by time; within a millisecond, not */
 		if (rows[k].parent_id && !strcmp(rows[k].parent_id, r->id))
 			recorded += rows[k].cost;
 	return r->cost_estimate > recorded ? r->cost_estimate - recorded : 0;

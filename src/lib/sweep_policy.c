@@ -2,6 +2,7 @@
 #include "trainctl/sweep.h"
 #include "trainctl/error.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,10 +72,16 @@ void tctl_sweep_policy_free(tctl_sweep_policy *p)
 	free(p);
 }
 
-/* a is better than b for the goal */
+/* Differences smaller than this share of the values are rounding (0.2+0.4+0.6 over 3 is
+ * not quite 0.4 in binary), and count as ties. */
+#define TIE 1e-9
+
+/* a is better than b for the goal, by more than rounding */
 static bool better(const tctl_sweep_policy *p, double a, double b)
 {
-	return p->maximize ? a > b : a < b;
+	double scale = fabs(a) > fabs(b) ? fabs(a) : fabs(b), eps = TIE * (scale > 1 ? scale : 1);
+
+	return p->maximize ? a > b + eps : a < b - eps;
 }
 
 static int append(tctl_sweep_policy *p, history *h, double v)

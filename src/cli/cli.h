@@ -57,7 +57,8 @@ void cli_print_help(const cli_spec *spec, FILE *out);
 int cli_usage_error(const cli_spec *spec, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* "error: <tctl_error_last()>" on stderr; returns CLI_EXIT_FAIL. */
+/* "error: <tctl_error_last()>" on stderr, one "error: " per line ("hint: " lines as they
+ * are); returns CLI_EXIT_FAIL. */
 int cli_fail(void);
 
 /* "error: message" on stderr; returns CLI_EXIT_FAIL. */

@@ -66,7 +66,7 @@ run "$T" submit job.json
 expect_err "per_run_usd compares the estimate alone" "would cross budgets.per_run_usd \(\\\$1.99\): this run's estimate is \\\$2.00"
 config '{"local": {"electricity_usd_per_kwh": 1.0, "cpu_watts": 400}, "budgets": {"per_job_usd": {"budgeted": 3}}}'
 cat > sleeper.json <<'JSON'
-{ "name": "budgeted", "command": ["sleep", "30"], "resources": {"cpus": 1}, "estimate": {"local_duration": "10h"} }
+{ "name": "budgeted", "command": ["sleep", "40"], "resources": {"cpus": 1}, "estimate": {"local_duration": "10h"} }
 JSON
 run "$T" submit sleeper.json
 expect_rc "a first run planned at 2.00 fits the 3.00 job budget" 0
@@ -84,7 +84,7 @@ expect_err "and ran" "failed \(exit 1\)"
 # No estimate: priced at 200 W x $1000/kWh = $200 per hour; $0.05 is reached after 0.9 s.
 config '{"local": {"electricity_usd_per_kwh": 1000, "cpu_watts": 400}}'
 cat > costly.json <<'JSON'
-{ "name": "costly", "command": ["sleep", "30"], "resources": {"cpus": 1}, "limits": {"max_cost": 0.05} }
+{ "name": "costly", "command": ["sleep", "41"], "resources": {"cpus": 1}, "limits": {"max_cost": 0.05} }
 JSON
 start=$(date +%s)
 run "$T" submit --wait costly.json

@@ -31,7 +31,7 @@ for i in 1 2 3 4; do "$T" submit --wait keep.json >/dev/null 2>&1; done
 ids=$("$T" list --name keep --json | python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))')
 set -- $ids
 newest=$1 second=$2 third=$3 oldest=$4
-printf '{ "name": "keep", "command": ["sleep", "60"], "retention": {"keep_last": 2, "keep_days": 1} }\n' > live.json
+printf '{ "name": "keep", "command": ["sleep", "59"], "retention": {"keep_last": 2, "keep_days": 1} }\n' > live.json
 run "$T" submit live.json
 live=$OUT
 # a link out of the data folder, in a run that goes

@@ -88,7 +88,6 @@ cat > shell.json <<'JSON'
   "shell": "echo TRAINCTL_METRIC step=1 acc=oops; echo TRAINCTL_METRIC step=2 acc=${{search_space.v}}; echo \"env=$TRAINCTL_PARAM_v\"",
   "sweep": { "search_space": {"v": {"type": "choice", "values": [3, 1, 2]}}, "sampling_algorithm": "grid",
              "objective": {"primary_metric": "acc", "goal": "maximize"},
-             "early_termination": {"type": "truncation_selection", "truncation_percentage": 50},
              "limits": {"max_concurrent_trials": 3} } }
 JSON
 run "$T" sweep shell.json
@@ -111,7 +110,7 @@ expect_out "the trial's history has the warning" "stdout line 1: metric line ign
 # ---- a whole sweep: cancelled, and timed out ----
 cat > long.json <<'JSON'
 { "name": "longsweep", "shell": "sleep ${{search_space.s}}",
-  "sweep": { "search_space": {"s": {"type": "choice", "values": [30, 31]}}, "sampling_algorithm": "grid",
+  "sweep": { "search_space": {"s": {"type": "choice", "values": [42, 43]}}, "sampling_algorithm": "grid",
              "objective": {"primary_metric": "m", "goal": "maximize"}, "limits": {"max_concurrent_trials": 2} } }
 JSON
 run "$T" sweep long.json --detach

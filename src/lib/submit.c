@@ -132,8 +132,8 @@ int tctl_submit(tctl_submit_result *out, const tctl_job *job, const tctl_submit_
 		goto done;
 	if (!local) {
 		rc = tctl_error_set(TCTL_ENOTSUPPORTED, "the plan chose the cloud (%s), and this build "
-				    "has no Azure ML backend; 'trainctl submit --local' runs it here",
-				    out->summary);
+				    "has no Azure ML backend; 'trainctl %s --local' runs it here",
+				    out->summary, job->sweep.enabled ? "sweep" : "submit");
 		goto done;
 	}
 	if ((rc = fill_run(&s)) < 0 || (rc = run_local(&s)) < 0)

@@ -175,8 +175,9 @@ static void finish(sweeper *sw)
 	tctl_run_state state;
 	char reason[600];
 
-	for (size_t i = 0; i < n; i++)
-		stopped += sw->result.trials[i].stop_reason != NULL;
+	for (size_t i = 0; i < n; i++)   /* by the policy, not by a cancel or the timeout */
+		stopped += sw->result.trials[i].stop_reason &&
+			   !strncmp(sw->result.trials[i].stop_reason, "stopped by", 10);
 	state = sw->g.cancelled ? TCTL_RUN_CANCELLED : sw->timed_out ? TCTL_RUN_TIMED_OUT
 		: best >= 0 ? TCTL_RUN_SUCCEEDED : TCTL_RUN_FAILED;
 	if (best >= 0)

@@ -59,6 +59,7 @@ typedef struct {
 	int gpus;               /**< GPUs per node; default 0 */
 	uint64_t gpu_memory;    /**< bytes needed per GPU; 0 = not stated */
 	uint64_t disk;          /**< bytes of scratch disk; 0 = not stated */
+	bool bind_gpu_local;    /**< cpu_binding "gpu-local": run on the CPUs nearest its GPUs */
 } tctl_resources;
 
 typedef struct {

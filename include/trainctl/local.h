@@ -17,6 +17,7 @@ typedef struct {
 	uint64_t memory;
 	int gpus;
 	char gpu_vendor[TCTL_LOCAL_MAX_GPUS]; /**< 'n' nvidia, 'a' amd, 'i' intel, per GPU index */
+	char gpu_cpus[TCTL_LOCAL_MAX_GPUS][96]; /**< CPUs nearest each GPU ("0-23,48-71"), "" unknown */
 	double usd_per_hour_cpu;              /**< energy price of one busy core per hour */
 	double usd_per_hour_gpu;              /**< energy price of one busy GPU per hour */
 } tctl_local_capacity;
@@ -33,9 +34,10 @@ int tctl_local_check_fit(const tctl_job *job, const tctl_local_capacity *cap);
 /**
  * Record `run` (prefilled by the caller: name, spec, provenance, plan
  * fields) as a queued local run, then start a detached dispatcher that
- * starts it as soon as it fits. The ledger connection `*l` is closed before
- * the fork and reopened after it (SQLite connections must not cross a
- * fork); run->id is set on success.
+ * starts it as soon as it fits. When a dispatcher is started, the ledger
+ * connection `*l` is closed before the fork and *l set to NULL (SQLite
+ * connections must not cross a fork): reopen it to go on using the ledger.
+ * run->id is set on success.
  */
 int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_capacity *cap,
 		      tctl_run *run);
@@ -71,7 +73,7 @@ int tctl_local_submit_sweep(tctl_ledger **l, const tctl_job *job, const tctl_loc
  */
 int tctl_local_recover(tctl_ledger *l, int *out_lost);
 
-/** Start a detached dispatcher if queued local runs exist (after recovery freed resources). */
+/** Start a detached dispatcher (after recovery freed resources); closes *l and sets it NULL. */
 int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap);
 
 /**

@@ -21,6 +21,8 @@ typedef struct {
 	char *pci_bus_id;       /**< "0000:3b:00.0"; NULL when not on PCI */
 	char *backends;         /**< the hwloc backends that reported it, "CUDA,NVML,OpenCL"; "PCI" when only PCI */
 	bool integrated;        /**< integrated graphics (not used for training) */
+	char *local_cpus;       /**< OS indexes of the CPUs nearest to it, as hwloc says ("0-23,48-71");
+				     NULL when unknown */
 	char *pci_id;           /**< "10de:1eb8" (vendor:device); NULL when not on PCI */
 } tctl_gpu;
 

@@ -75,6 +75,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 
 /* Each command: int cmd_<name>(int argc, char **argv), argv[0] = command name. */
 #define CLI_COMMANDS(X) \
+	X(auth, "check the Azure credential: which one is found and whether it works") \
 	X(cancel, "stop queued or running runs") \
 	X(config, "show the merged configuration and where each value came from") \
 	X(cost, "what was spent, and what running locally saved") \
@@ -83,6 +84,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 	X(list, "list runs, newest first, filtered by state, name and age") \
 	X(logs, "print a run's output, or follow it (-f)") \
 	X(plan, "price every way to run a job and say which one wins") \
+	X(prices, "refresh VM prices from the Azure Retail Prices API") \
 	X(profile, "what this machine has: CPUs, NUMA, memory, GPUs, limits") \
 	X(simulate, "replay a job trace through the planner and three baselines") \
 	X(status, "show one run in detail, with its history") \

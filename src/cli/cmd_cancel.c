@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "common.h"
 #include "trainctl/error.h"
+#include "trainctl/backend.h"
 #include "trainctl/local.h"
 
 #include <stdio.h>
@@ -49,13 +50,13 @@ static int cancel_one(tctl_ledger *l, const char *ref)
 	tctl_run *run = NULL;
 	int rc;
 
+	tctl_backend *b = NULL;
+
 	if ((rc = tctl_ledger_run_get(l, &run, ref)) < 0)
 		return rc;
-	if (strcmp(run->backend, "local") != 0)
-		rc = tctl_error_set(TCTL_ENOTSUPPORTED, "run '%s' is on backend '%s', which this build "
-				    "cannot reach", run->id, run->backend);
-	else
-		rc = tctl_local_cancel(l, run);
+	if ((rc = tctl_backend_open(&b, run->backend, NULL)) == 0)
+		rc = b->cancel(b, l, run);
+	tctl_backend_free(b);
 	if (rc == 0 && opt.wait)
 		rc = wait_ended(l, run->id);
 	else if (rc == 0)

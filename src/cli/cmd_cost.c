@@ -28,7 +28,9 @@ static const cli_spec spec = {
 	"it started (never re-priced from today's catalog), by month, repository, job\n"
 	"and backend. 'saved' is what the local runs would have cost on the cheapest\n"
 	"cloud option that fit, priced when they were submitted, minus what they cost\n"
-	"here (docs/cost.md).",
+	"here (docs/cost.md). The page of --html loads nothing from elsewhere and draws\n"
+	"its chart and totals from the runs it embeds. Exit status: 0, 1 when the\n"
+	"ledger cannot be read, 2 on a usage error (such as a malformed month).",
 	options,
 };
 

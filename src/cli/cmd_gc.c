@@ -35,7 +35,9 @@ static const cli_spec spec = {
 	"the checkpoints of a job with one, are never touched; the newest ended run of\n"
 	"each job is always kept; no symbolic link is followed. Every removal is\n"
 	"recorded in the run's history, and the run keeps its ledger row. Cloud runs:\n"
-	"prints the Azure Storage lifecycle rule that applies the config's keep_days.",
+	"prints the Azure Storage lifecycle rule that applies the config's keep_days.\n"
+	"TRAINCTL_NOW sets the clock the age rules use. Exit status: 0; 1 when the\n"
+	"config is invalid or an item could not be removed; 2 on a usage error.",
 	options,
 };
 

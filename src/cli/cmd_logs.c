@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "common.h"
 #include "trainctl/error.h"
+#include "trainctl/backend.h"
 #include "trainctl/local.h"
 
 #include <stdio.h>
@@ -25,6 +26,8 @@ static const cli_spec spec = {
 int cmd_logs(int argc, char **argv)
 {
 	tctl_ledger *l = NULL;
+	tctl_backend *b = NULL;
+	tctl_run *run = NULL;
 	int npos, dd, ex, rc = 0;
 
 	memset(&opt, 0, sizeof(opt));
@@ -33,9 +36,12 @@ int cmd_logs(int argc, char **argv)
 	if (npos != 1)
 		return cli_usage_error(&spec, npos ? "one run at a time" : "which run?");
 	fflush(stdout);
-	if (cli_ledger_open(&l) < 0 ||
-	    tctl_local_follow(l, argv[0], STDOUT_FILENO, STDERR_FILENO, opt.follow, NULL) < 0)
+	if (cli_ledger_open(&l) < 0 || tctl_ledger_run_get(l, &run, argv[0]) < 0 ||
+	    tctl_backend_open(&b, run->backend, NULL) < 0 ||
+	    b->logs(b, l, run, STDOUT_FILENO, STDERR_FILENO, opt.follow) < 0)
 		rc = cli_fail();
+	tctl_backend_free(b);
+	tctl_run_free(run);
 	tctl_ledger_free(l);
 	return rc;
 }

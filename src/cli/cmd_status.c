@@ -1,6 +1,7 @@
 /* cmd_status.c: `trainctl status RUN`: one run in detail, with its history. */
 #include "cli.h"
 #include "common.h"
+#include "trainctl/backend.h"
 #include "trainctl/error.h"
 #include "trainctl/units.h"
 
@@ -88,6 +89,24 @@ static void print_text(const tctl_run *r, const tctl_run_event *ev, size_t nev)
 	}
 }
 
+/* Ask the run's backend for news (a cloud job's state); a backend this build lacks: say so. */
+static int refresh(tctl_ledger *l, tctl_run *run)
+{
+	tctl_backend *b = NULL;
+	int rc;
+
+	if (tctl_run_state_terminal(run->state))
+		return 0;
+	if (tctl_backend_open(&b, run->backend, NULL) < 0) {
+		fprintf(stderr, "warning: %s; showing what the ledger last recorded\n",
+			tctl_error_last()->message);
+		return 0;
+	}
+	rc = b->status(b, l, run);
+	tctl_backend_free(b);
+	return rc;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	tctl_ledger *l = NULL;
@@ -103,6 +122,8 @@ int cmd_status(int argc, char **argv)
 	if (npos != 1)
 		return cli_usage_error(&spec, npos ? "one run at a time" : "which run?");
 	if (cli_ledger_open(&l) < 0 || tctl_ledger_run_get(l, &run, argv[0]) < 0) {
+		rc = cli_fail();
+	} else if (refresh(l, run) < 0) {
 		rc = cli_fail();
 	} else if (opt.json) {
 		if (tctl_run_to_json(&json, run) < 0)

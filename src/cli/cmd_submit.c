@@ -87,7 +87,7 @@ static int wait_for(tctl_ledger *l, const char *id)
 	if (tctl_local_follow(l, id, STDOUT_FILENO, STDERR_FILENO, true, &final) < 0)
 		return cli_fail();
 	status = cli_run_exit_status(final);
-	if (final->state != TCTL_RUN_SUCCEEDED)
+	if (final->state != TCTL_RUN_SUCCEEDED || (final->reason && strcmp(final->reason, "exit 0")))
 		fprintf(stderr, "trainctl: run %s %s (%s)\n", final->id,
 			tctl_run_state_name(final->state), final->reason ? final->reason : "");
 	tctl_run_free(final);

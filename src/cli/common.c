@@ -40,7 +40,8 @@ int cli_ledger_open(tctl_ledger **out)
 	if (lost > 0) {
 		fprintf(stderr, "trainctl: %d run%s lost (supervisor gone); see 'trainctl list --state lost'\n",
 			lost, lost == 1 ? "" : "s");
-		if ((rc = cli_capacity(&cap)) < 0 || (rc = tctl_local_kick(out, &cap)) < 0)
+		if ((rc = cli_capacity(&cap)) < 0 || (rc = tctl_local_kick(out, &cap)) < 0 ||
+		    (rc = tctl_ledger_open(out, NULL)) < 0)
 			goto fail;
 	}
 	return 0;

@@ -273,6 +273,9 @@ static int fill_locality(tctl_gpu_candidate *c, hwloc_topology_t t, hwloc_obj_t 
 {
 	hwloc_obj_t nonio = hwloc_get_non_io_ancestor_obj(t, dev), pkg, numa = NULL;
 
+	if (nonio && nonio->cpuset && !hwloc_bitmap_iszero(nonio->cpuset) &&
+	    hwloc_bitmap_list_asprintf(&c->local_cpus, nonio->cpuset) < 0)
+		c->local_cpus = NULL;
 	pkg = nonio && nonio->type == HWLOC_OBJ_PACKAGE ? nonio
 	      : hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_PACKAGE, nonio);
 	if (!pkg || !nonio->nodeset)

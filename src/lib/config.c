@@ -385,8 +385,13 @@ static int apply_cloud_env(tctl_config *cfg, tctl_buf *problems)
 	for (size_t i = 0; i < NCLOUD_ENV; i++) {
 		const char *v = env(cloud_env[i].var);
 		char **field = (char **)((char *)cfg + cloud_env[i].offset);
+		char host_url[512];
 		if (!v)
 			continue;
+		/* the Azure SDKs take a bare host here ("login.microsoftonline.us") and add https:// */
+		if (field == &cfg->cloud.authority && !strstr(v, "://") &&
+		    (size_t)snprintf(host_url, sizeof(host_url), "https://%s", v) < sizeof(host_url))
+			v = host_url;
 		if (!cloud_env[i].valid(v)) {
 			env_problem(problems, cloud_env[i].var, cloud_env[i].what, v);
 			continue;

@@ -42,6 +42,11 @@ static void check_estimate(tctl_jc *jc, const json_t *root)
 
 static void check_resources(tctl_jc *jc, const tctl_job *job)
 {
+	if (job->resources.bind_gpu_local && job->resources.gpus <= 0) {
+		tctl_jc_push(jc, "resources");
+		tctl_jc_error_in(jc, "cpu_binding", "\"gpu-local\" needs resources.gpus above 0");
+		tctl_jc_pop(jc);
+	}
 	if (job->resources.gpu_memory && job->resources.gpus <= 0) {
 		tctl_jc_push(jc, "resources");
 		tctl_jc_error_in(jc, "gpu_memory", "needs resources.gpus above 0");

@@ -61,6 +61,7 @@ static json_t *resources_json(const tctl_resources *r, bool *bad)
 		put(o, "gpu_memory", json_integer((json_int_t)r->gpu_memory), bad);
 	if (r->disk)
 		put(o, "disk", json_integer((json_int_t)r->disk), bad);
+	put(o, "cpu_binding", json_string(r->bind_gpu_local ? "gpu-local" : "none"), bad);
 	return o;
 }
 

@@ -121,7 +121,11 @@ static void read_env(tctl_jc *jc, const json_t *root, tctl_job *job)
 
 static void read_resources(tctl_jc *jc, const json_t *root, tctl_job *job)
 {
-	static const char *const keys[] = { "cpus", "memory", "gpus", "gpu_memory", "disk", NULL };
+	static const char *const keys[] = {
+		"cpus", "memory", "gpus", "gpu_memory", "disk", "cpu_binding", NULL
+	};
+	static const char *const bindings[] = { "none", "gpu-local", NULL };
+	int binding = 0;
 	static const tctl_jc_alias aliases[] = {
 		{ "cpu", "cpus" }, { "gpu", "gpus" }, { "instance_count", "cloud.max_nodes" },
 		{ "instance_type", "cloud.vm_sizes" }, { NULL, NULL }
@@ -138,6 +142,8 @@ static void read_resources(tctl_jc *jc, const json_t *root, tctl_job *job)
 	tctl_jc_int(jc, o, "gpus", &r->gpus, 0, INT_MAX);
 	tctl_jc_size(jc, o, "gpu_memory", &r->gpu_memory);
 	tctl_jc_size(jc, o, "disk", &r->disk);
+	if (tctl_jc_enum(jc, o, "cpu_binding", bindings, &binding) == 1)
+		r->bind_gpu_local = binding == 1;
 	tctl_jc_pop(jc);
 }
 

@@ -57,8 +57,9 @@ int ledger_error(tctl_ledger *l, const char *what)
 	int rc = sqlite3_errcode(l->db);
 	const char *msg = sqlite3_errmsg(l->db);
 
-	if (rc == SQLITE_FULL)
-		return tctl_error_set(TCTL_EOS, "ledger '%s': %s: disk full", l->path, what);
+	if (rc == SQLITE_FULL || sqlite3_system_errno(l->db) == ENOSPC)
+		return tctl_error_set(TCTL_EOS, "ledger '%s': %s: disk full (No space left on device)",
+				      l->path, what);
 	if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN || rc == SQLITE_PERM)
 		return tctl_error_set(TCTL_EOS, "ledger '%s' is not writable (%s): %s", l->path, what, msg);
 	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)

@@ -297,6 +297,8 @@ static int make_gpu(tctl_gpu *g, const tctl_gpu_candidate *c)
 		}
 	}
 	g->integrated = is_integrated(c);
+	if (c->local_cpus && (error = set_str(&g->local_cpus, c->local_cpus)) < 0)
+		return error;
 	return 0;
 }
 
@@ -406,6 +408,7 @@ void tctl_gpu_clear(tctl_gpu *g)
 	free(g->pci_bus_id);
 	free(g->backends);
 	free(g->pci_id);
+	free(g->local_cpus);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -426,6 +429,7 @@ void tctl_gpu_candidates_free(tctl_gpu_candidate *c, size_t n)
 		free(c[i].pci_vendor);
 		free(c[i].pci_device);
 		free(c[i].local_cpu_model);
+		free(c[i].local_cpus);
 	}
 	free(c);
 }

@@ -49,11 +49,12 @@ static json_t *gpus_json(const tctl_profile *p)
 	for (size_t i = 0; a && i < p->gpus_len; i++) {
 		const tctl_gpu *g = &p->gpus[i];
 		json_array_append_new(a, json_pack(
-			"{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+			"{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
 			"index", g->index, "vendor", jstr(g->vendor), "model", jstr(g->model),
 			"model_source", jstr(g->model_source), "memory", ju64(g->memory),
 			"memory_source", jstr(g->memory_source), "pci_bus_id", jstr(g->pci_bus_id),
-			"pci_id", jstr(g->pci_id), "backends", jstr(g->backends), "integrated", g->integrated));
+			"pci_id", jstr(g->pci_id), "backends", jstr(g->backends), "integrated", g->integrated,
+			"local_cpus", jstr(g->local_cpus)));
 	}
 	return a;
 }
@@ -303,7 +304,8 @@ static int read_gpu(tctl_gpu *g, const reader *r, json_t *o)
 	    (error = get_str(&g->memory_source, r, o, "memory_source", true)) < 0 ||
 	    (error = get_str(&g->pci_bus_id, r, o, "pci_bus_id", true)) < 0 ||
 	    (error = get_str(&g->pci_id, r, o, "pci_id", true)) < 0 ||
-	    (error = get_str(&g->backends, r, o, "backends", false)) < 0)
+	    (error = get_str(&g->backends, r, o, "backends", false)) < 0 ||
+	    (error = get_str(&g->local_cpus, r, o, "local_cpus", true)) < 0)
 		return error;
 	return get_bool(&g->integrated, r, o, "integrated");
 }

@@ -29,6 +29,7 @@ typedef struct {
 	char *pci_vendor;         /**< PCI database names (PCIVendor / PCIDevice infos); NULL */
 	char *pci_device;
 	char *local_cpu_model;    /**< CPUModel of the package it is attached to; NULL */
+	char *local_cpus;         /**< OS indexes of the PUs nearest to it ("0-23,48-71"); NULL */
 	uint64_t local_memory;    /**< bytes of NUMA memory local to it (within that package) */
 	tctl_gpu_report *reports; /**< GPU and COPROC OS devices under it */
 	size_t reports_len;

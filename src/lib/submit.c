@@ -95,7 +95,10 @@ static int open_ledger(submission *s)
 /* The run went over a budget with --allow-over-budget: its history says which. */
 static void note_over_budget(submission *s)
 {
-	if (s->over_budget && s->budget_note &&
+	if (!s->over_budget || !s->budget_note)
+		return;
+	/* starting a dispatcher closed the connection (none crosses a fork) */
+	if ((!s->l && tctl_ledger_open(&s->l, NULL) < 0) ||
 	    tctl_ledger_event_add(s->l, s->run.id, "queued", s->budget_note) < 0)
 		tctl_error_clear();
 }
@@ -105,13 +108,14 @@ static int run_local(submission *s)
 	int rc;
 
 	s->out->placement = "local";
+	/* a dispatcher started here also starts what the lost runs' end made room for */
 	if (s->job->sweep.enabled)
 		rc = tctl_local_submit_sweep(&s->l, s->job, &s->cap, &s->run);
 	else if (s->job->parallel.enabled)
 		rc = tctl_local_submit_parallel(&s->l, s->job, &s->cap, &s->run);
 	else
 		rc = tctl_local_submit(&s->l, s->job, &s->cap, &s->run);
-	if (rc == 0 && s->out->lost)
+	if (rc == 0 && s->out->lost && s->l)
 		rc = tctl_local_kick(&s->l, &s->cap);
 	return rc;
 }

@@ -124,7 +124,13 @@ int group_submit_child(group *g, const tctl_job *job, const char *name, int atte
 		tctl_run_clear(&run);
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	}
+	if (!g->l && (rc = tctl_ledger_open(&g->l, g->path)) < 0) {
+		tctl_run_clear(&run);
+		return rc;
+	}
 	rc = tctl_local_submit(&g->l, job, &g->cap, &run);
+	if (!g->l && rc == 0)
+		rc = tctl_ledger_open(&g->l, g->path);
 	if (rc == 0)
 		memcpy(out_id, run.id, TCTL_RUN_ID_SIZE);
 	tctl_run_clear(&run);

@@ -6,6 +6,7 @@
 
 typedef struct {
 	tctl_ledger *l;
+	char path[4096];        /* the ledger's, to reopen it after a fork */
 	tctl_local_capacity cap;
 	char parent_id[TCTL_RUN_ID_SIZE];
 	bool cancelled;

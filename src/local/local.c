@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void tctl_local_capacity_from_profile(tctl_local_capacity *out, const tctl_profile *p)
 {
@@ -19,6 +20,8 @@ void tctl_local_capacity_from_profile(tctl_local_capacity *out, const tctl_profi
 		const tctl_gpu *g = &p->gpus[i];
 		if (g->integrated)
 			continue;
+		if (g->local_cpus)
+			snprintf(out->gpu_cpus[out->gpus], sizeof(out->gpu_cpus[0]), "%s", g->local_cpus);
 		out->gpu_vendor[out->gpus++] = g->vendor ? g->vendor[0] : '?';
 	}
 }
@@ -51,6 +54,20 @@ char *run_dir_path(const char *ledger_dir, const char *id)
 	if (asprintf(&p, "%s/runs/%s", ledger_dir, id) < 0)
 		return NULL;
 	return p;
+}
+
+/* Remove a run folder that holds only what prepare_dir() wrote. */
+static void remove_dir(const char *dir)
+{
+	char *env;
+
+	if (!dir)
+		return;
+	if ((env = tctl_path_join(dir, "env"))) {
+		unlink(env);
+		free(env);
+	}
+	rmdir(dir);
 }
 
 /* The run's folder and its saved environment, before the run is recorded. */
@@ -105,10 +122,10 @@ int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_cap
 		return rc;
 	if (!run->submitted_ms)
 		run->submitted_ms = tctl_now_ms();
-	if ((rc = prepare_dir(*l, run)) < 0)
+	if ((rc = prepare_dir(*l, run)) < 0 || (rc = insert_queued(*l, job, run, cap, &startable)) < 0) {
+		remove_dir(run->run_dir);   /* nothing is left behind of a run that was not recorded */
 		return rc;
-	if ((rc = insert_queued(*l, job, run, cap, &startable)) < 0)
-		return rc;
+	}
 	/* when nothing may start now, the supervisors of running runs start it as they finish */
 	return startable ? tctl_local_kick(l, cap) : 0;
 }
@@ -120,11 +137,9 @@ int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap)
 
 	if (!path)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	tctl_ledger_free(*l);
+	tctl_ledger_free(*l);   /* no SQLite connection crosses a fork */
 	*l = NULL;
 	rc = dispatcher_spawn(path, cap, NULL);
-	if (tctl_ledger_open(l, path) < 0 && rc == 0)
-		rc = tctl_error_last()->code;
 	free(path);
 	return rc;
 }

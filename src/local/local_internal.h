@@ -7,6 +7,13 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* CPU binding (binding.c) */
+#include <sched.h>
+int binding_parse_list(cpu_set_t *set, const char *list);
+/* The CPUs a run bound "gpu-local" runs on: 1 with *out set, 0 with a note why not. */
+int binding_for_run(cpu_set_t *out, char *note, size_t size, const tctl_run *run,
+		    const tctl_local_capacity *cap);
+
 /* /proc helpers (proc.c) */
 int proc_start_time(pid_t pid, int64_t *out);        /* clock ticks since boot; -1 when gone */
 bool proc_matches(int64_t pid, int64_t start);       /* alive and the same process */
@@ -56,9 +63,33 @@ int dispatcher_spawn(const char *ledger_path, const tctl_local_capacity *cap, pi
  */
 int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run);
 
-/* Start the job process (spawn.c): returns its pid, or a negative error. */
-int spawn_job(pid_t *out_pid, const tctl_job *job, const tctl_run *run,
-	      const tctl_local_capacity *cap);
+/*
+ * Start the job process (spawn.c): its pid in *out_pid, and the read ends of
+ * its stdout and stderr pipes in out_logs (the supervisor writes the logs).
+ */
+int spawn_job(pid_t *out_pid, int out_logs[2], const tctl_job *job, const tctl_run *run,
+	      const tctl_local_capacity *cap, const cpu_set_t *bind);
+
+/* The run's log files, written by its supervisor from the job's pipes (logsink.c). */
+typedef struct {
+	int pipe_fd[2];         /* job stdout, stderr; -1 once at end of file */
+	int file_fd[2];         /* run_dir/stdout, run_dir/stderr */
+	const char *dir;
+	uint64_t written, dropped;
+	uint64_t reserve;       /* keep this many bytes free on the logs' disk */
+	uint64_t next_check;    /* written count at which free space is checked again */
+	bool low_space;
+	char error[160];        /* a write error other than a full disk, once */
+} log_sink;
+
+int logsink_open(log_sink *s, const char *run_dir, const int pipes[2]);
+/* Copy what is ready on the pipes (non-blocking); true once both reached end of file. */
+bool logsink_pump(log_sink *s, int pipe_index);
+/* Drain the pipes until end of file or `deadline_ms` (monotonic). */
+void logsink_drain(log_sink *s, int64_t deadline_ms);
+/* "" or a note for the run's reason ("logs truncated: ..."). */
+void logsink_note(const log_sink *s, char *buf, size_t size);
+void logsink_close(log_sink *s);
 
 /* The run's folder: <ledger dir>/runs/<id>; caller frees. */
 char *run_dir_path(const char *ledger_dir, const char *id);

@@ -373,6 +373,7 @@ static void parallel_main(const char *path, const tctl_local_capacity *cap, cons
 	c.items = arg;
 	c.g.cap = *cap;
 	snprintf(c.g.parent_id, sizeof(c.g.parent_id), "%s", parent_id);
+	snprintf(c.g.path, sizeof(c.g.path), "%s", path);
 	if (tctl_ledger_open(&c.g.l, path) < 0 || tctl_ledger_run_get(c.g.l, &parent, parent_id) < 0)
 		_exit(1);
 	c.run_dir = parent->run_dir ? strdup(parent->run_dir) : NULL;

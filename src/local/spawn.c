@@ -109,21 +109,13 @@ static void child_fail(int fd, const char *what, const char *arg)
 	_exit(127);
 }
 
-static int open_log(const char *dir, const char *name)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-}
-
-static void child_exec(int errfd, const tctl_job *job, const tctl_run *run, char **env,
-		       pid_t supervisor) __attribute__((noreturn));
-static void child_exec(int errfd, const tctl_job *job, const tctl_run *run, char **env,
-		       pid_t supervisor)
+static void child_exec(int errfd, const tctl_job *job, const int logs[2], char **env,
+		       pid_t supervisor, const cpu_set_t *bind) __attribute__((noreturn));
+static void child_exec(int errfd, const tctl_job *job, const int logs[2], char **env,
+		       pid_t supervisor, const cpu_set_t *bind)
 {
 	sigset_t none;
-	int out, err, in;
+	int in;
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -132,12 +124,13 @@ static void child_exec(int errfd, const tctl_job *job, const tctl_run *run, char
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if ((in = open("/dev/null", O_RDONLY)) < 0 || (out = open_log(run->run_dir, "stdout")) < 0 ||
-	    (err = open_log(run->run_dir, "stderr")) < 0)
-		child_fail(errfd, "cannot open the logs in", run->run_dir);
+	if ((in = open("/dev/null", O_RDONLY)) < 0)
+		child_fail(errfd, "cannot open", "/dev/null");
 	dup2(in, 0);
-	dup2(out, 1);
-	dup2(err, 2);
+	dup2(logs[0], 1);
+	dup2(logs[1], 2);
+	if (bind && sched_setaffinity(0, sizeof(*bind), bind) < 0)
+		child_fail(errfd, "cannot bind to the CPUs nearest GPUs", "gpu-local");
 	if (job->workdir && chdir(job->workdir) < 0)
 		child_fail(errfd, "cannot enter workdir", job->workdir);
 	environ = env;
@@ -148,28 +141,58 @@ static void child_exec(int errfd, const tctl_job *job, const tctl_run *run, char
 	child_fail(errfd, "cannot run", job->shell ? "/bin/sh" : job->command[0]);
 }
 
-int spawn_job(pid_t *out_pid, const tctl_job *job, const tctl_run *run,
-	      const tctl_local_capacity *cap)
+/* Pipes for the job's stdout and stderr: out[k] is the supervisor's read end, in[k] the job's. */
+static int log_pipes(int out[2], int in[2])
+{
+	int p[2][2];
+
+	if (pipe2(p[0], O_CLOEXEC) < 0)
+		return tctl_error_set_os("cannot create a pipe");
+	if (pipe2(p[1], O_CLOEXEC) < 0) {
+		close(p[0][0]);
+		close(p[0][1]);
+		return tctl_error_set_os("cannot create a pipe");
+	}
+	for (int k = 0; k < 2; k++) {
+		out[k] = p[k][0];
+		in[k] = p[k][1];
+	}
+	return 0;
+}
+
+int spawn_job(pid_t *out_pid, int out_logs[2], const tctl_job *job, const tctl_run *run,
+	      const tctl_local_capacity *cap, const cpu_set_t *bind)
 {
 	char **env = NULL, msg[512];
-	int pipefd[2], error;
+	int pipefd[2], logs_in[2] = { -1, -1 }, error;
 	ssize_t n;
 	pid_t pid, self = getpid();
 
 	if ((error = build_env(&env, job, run, cap)) < 0)
 		return error;
+	if ((error = log_pipes(out_logs, logs_in)) < 0) {
+		env_free(env);
+		return error;
+	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		env_free(env);
+		for (int k = 0; k < 2; k++) {
+			close(out_logs[k]);
+			close(logs_in[k]);
+		}
 		return tctl_error_set_os("cannot create a pipe");
 	}
 	if ((pid = fork()) < 0) {
 		error = tctl_error_set_os("cannot fork");
 	} else if (pid == 0) {
 		close(pipefd[0]);
-		child_exec(pipefd[1], job, run, env, self);
+		child_exec(pipefd[1], job, logs_in, env, self, bind);
 	} else {
 		setpgid(pid, pid);
 		close(pipefd[1]);
+		close(logs_in[0]);
+		close(logs_in[1]);
+		logs_in[0] = logs_in[1] = -1;
 		pipefd[1] = -1;
 		while ((n = read(pipefd[0], msg, sizeof(msg) - 1)) < 0 && errno == EINTR)
 			;
@@ -182,6 +205,13 @@ int spawn_job(pid_t *out_pid, const tctl_job *job, const tctl_run *run,
 	close(pipefd[0]);
 	if (pipefd[1] >= 0)
 		close(pipefd[1]);
+	if (pid < 0) {
+		for (int k = 0; k < 2; k++) {
+			close(out_logs[k]);
+			close(logs_in[k]);
+			out_logs[k] = -1;
+		}
+	}
 	env_free(env);
 	return error;
 }

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +76,8 @@ static void ask_stop(job_proc *j, tctl_run_state verdict, const char *why)
 	signal_tree(j->pid, SIGTERM);
 }
 
+static void on_stop_signal(tctl_ledger *l, const tctl_run *run, job_proc *j, int sig);
+
 /* A stop signal: a `trainctl cancel` (recorded in the ledger) or someone stopping the supervisor. */
 static void on_stop_signal(tctl_ledger *l, const tctl_run *run, job_proc *j, int sig)
 {
@@ -86,6 +90,18 @@ static void on_stop_signal(tctl_ledger *l, const tctl_run *run, job_proc *j, int
 		snprintf(why, sizeof(why), "cancelled: supervisor received %s", strsignal(sig));
 	tctl_run_free(now);
 	ask_stop(j, TCTL_RUN_CANCELLED, why);
+}
+
+static int stop_signal_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 /* When the run must stop on its own limits: time, and cost (accrued at the price recorded
@@ -107,13 +123,11 @@ static void set_limits(run_limits *lim, const tctl_job *job, const tctl_run *run
 		lim->cost_ms = (int64_t)(lim->max_cost / lim->price_per_hour * 3.6e6) + 1;
 }
 
-/* Stops the job when a limit is reached; returns the next time (monotonic ms) to look again. */
-static int64_t check_limits(job_proc *j, run_limits *lim, int64_t start, int64_t now)
+/* Stops the job when one of its limits is reached. */
+static void check_limits(job_proc *j, run_limits *lim, int64_t start, int64_t now)
 {
-	int64_t wake = now + 1000;
-
 	if (j->kill_at_ms)
-		return j->kill_at_ms < wake ? j->kill_at_ms : wake;
+		return;
 	if (lim->time_ms && now - start >= lim->time_ms) {
 		ask_stop(j, TCTL_RUN_TIMED_OUT, "time limit reached");
 	} else if (lim->cost_ms && now - start >= lim->cost_ms) {
@@ -122,45 +136,62 @@ static int64_t check_limits(job_proc *j, run_limits *lim, int64_t start, int64_t
 			 lim->max_cost, lim->price_per_hour);
 		ask_stop(j, TCTL_RUN_CANCELLED, lim->why);
 	}
-	if (j->kill_at_ms)
-		return j->kill_at_ms < wake ? j->kill_at_ms : wake;
-	if (lim->time_ms && start + lim->time_ms < wake)
-		wake = start + lim->time_ms;
-	if (lim->cost_ms && start + lim->cost_ms < wake)
-		wake = start + lim->cost_ms;
-	return wake;
 }
 
-/* Waits for the job, enforcing its limits and honouring SIGTERM (cancel). */
-static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, run_limits *lim)
+/* Milliseconds until the next thing to do: a limit, or the SIGKILL of a stop. */
+static int next_wake(const job_proc *j, int64_t start, const run_limits *lim)
 {
-	sigset_t set;
-	siginfo_t info;
+	int64_t now = tctl_mono_ms(), wake = now + 1000;
+
+	if (lim->time_ms && !j->kill_at_ms && start + lim->time_ms < wake)
+		wake = start + lim->time_ms;
+	if (lim->cost_ms && !j->kill_at_ms && start + lim->cost_ms < wake)
+		wake = start + lim->cost_ms;
+	if (j->kill_at_ms && j->kill_at_ms < wake)
+		wake = j->kill_at_ms;
+	return wake > now ? (int)(wake - now) : 0;
+}
+
+static void read_signals(tctl_ledger *l, const tctl_run *run, job_proc *j, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP)
+			on_stop_signal(l, run, j, (int)si.ssi_signo);
+}
+
+/*
+ * Waits for the job while copying its output to the logs, enforcing its
+ * limits (time, cost) and honouring SIGTERM (cancel).
+ */
+static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, log_sink *logs,
+		     run_limits *lim)
+{
 	int64_t start = tctl_mono_ms();
+	int sfd = stop_signal_fd();
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
 	while (reap(j), !j->exited) {
-		int64_t now = tctl_mono_ms(), wake;
-		struct timespec ts;
-		int sig;
+		struct pollfd p[3] = { { sfd, POLLIN, 0 }, { logs->pipe_fd[0], POLLIN, 0 },
+				       { logs->pipe_fd[1], POLLIN, 0 } };
+		int64_t now = tctl_mono_ms();
 
+		check_limits(j, lim, start, now);
 		if (j->kill_at_ms && now >= j->kill_at_ms) {
 			signal_tree(j->pid, SIGKILL);
 			j->kill_at_ms = now + 1000;
 		}
-		wake = check_limits(j, lim, start, now);
-		if (wake < now)
-			wake = now;
-		ts.tv_sec = (wake - now) / 1000;
-		ts.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
-		sig = sigtimedwait(&set, &info, &ts);
-		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
-			on_stop_signal(l, run, j, sig);
+		if (poll(p, 3, next_wake(j, start, lim)) <= 0)
+			continue;
+		if (p[1].revents)
+			logsink_pump(logs, 0);
+		if (p[2].revents)
+			logsink_pump(logs, 1);
+		if (p[0].revents)
+			read_signals(l, run, j, sfd);
 	}
+	if (sfd >= 0)
+		close(sfd);
 }
 
 /* After the main process ended: stop what it left behind in its group. */
@@ -182,8 +213,12 @@ static void clean_leftovers(pid_t pgid)
 		;
 }
 
-static void record_outcome(tctl_run *run, const job_proc *j, char *reason, size_t size)
+static void record_outcome(tctl_run *run, const job_proc *j, const log_sink *logs,
+			   char *reason, size_t size)
 {
+	char note[256];
+	size_t len;
+
 	run->ended_ms = tctl_now_ms();
 	run->peak_rss = (uint64_t)j->ru.ru_maxrss * 1024;
 	run->user_s = (double)j->ru.ru_utime.tv_sec + j->ru.ru_utime.tv_usec / 1e6;
@@ -209,6 +244,10 @@ static void record_outcome(tctl_run *run, const job_proc *j, char *reason, size_
 		snprintf(reason, size, "exit %d", run->exit_code);
 		run->state = run->exit_code == 0 ? TCTL_RUN_SUCCEEDED : TCTL_RUN_FAILED;
 	}
+	logsink_note(logs, note, sizeof(note));
+	len = strlen(reason);
+	if (note[0] && len < size)
+		snprintf(reason + len, size - len, "%s", note);
 }
 
 static int finish(tctl_ledger *l, tctl_run *run, const char *reason)
@@ -257,14 +296,31 @@ int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
 	tctl_job *job = NULL;
 	run_limits lim;
 	job_proc j;
-	char reason[320];
+	log_sink logs;
+	int pipes[2] = { -1, -1 };
+	char reason[512], note[256] = "";
+	cpu_set_t cpus;
+	bool bind;
 	int rc;
 
 	memset(&j, 0, sizeof(j));
+	memset(&logs, 0, sizeof(logs));
+	logs.pipe_fd[0] = logs.pipe_fd[1] = logs.file_fd[0] = logs.file_fd[1] = -1;
 	if (tctl_job_parse(&job, run->spec, strlen(run->spec), "ledger spec") < 0)
 		return fail_to_start(l, run, tctl_error_last()->message);
-	rc = spawn_job(&j.pid, job, run, cap);
+	bind = job->resources.bind_gpu_local && run->gpu_ids &&
+	       binding_for_run(&cpus, note, sizeof(note), run, cap) == 1;
+	if (note[0])
+		tctl_ledger_event_add(l, run->id, "running", note);
+	rc = spawn_job(&j.pid, pipes, job, run, cap, bind ? &cpus : NULL);
+	if (rc == 0 && (rc = logsink_open(&logs, run->run_dir, pipes)) < 0) {
+		for (int k = 0; k < 2; k++)
+			if (logs.pipe_fd[k] < 0)
+				close(pipes[k]);
+		signal_tree(j.pid, SIGKILL);
+	}
 	if (rc < 0) {
+		logsink_close(&logs);
 		snprintf(reason, sizeof(reason), "%s", tctl_error_last()->message);
 		if (j.pid > 0)
 			waitpid(j.pid, NULL, 0);
@@ -274,9 +330,11 @@ int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
 	if ((rc = record_pid(l, run, j.pid)) < 0)
 		ask_stop(&j, TCTL_RUN_FAILED, "ledger write failed");
 	set_limits(&lim, job, run);
-	wait_job(l, run, &j, &lim);
+	wait_job(l, run, &j, &logs, &lim);
 	clean_leftovers(j.pid);
-	record_outcome(run, &j, reason, sizeof(reason));
+	logsink_drain(&logs, tctl_mono_ms() + LEFTOVER_GRACE_MS);
+	record_outcome(run, &j, &logs, reason, sizeof(reason));
+	logsink_close(&logs);
 	tctl_job_free(job);
 	return finish(l, run, reason);
 }

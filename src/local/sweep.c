@@ -247,6 +247,7 @@ static void sweep_main(const char *path, const tctl_local_capacity *cap, const c
 	sw.g.cap = *cap;
 	sw.started_mono = tctl_mono_ms();
 	snprintf(sw.g.parent_id, sizeof(sw.g.parent_id), "%s", parent_id);
+	snprintf(sw.g.path, sizeof(sw.g.path), "%s", path);
 	if (tctl_ledger_open(&sw.g.l, path) < 0 || tctl_ledger_run_get(sw.g.l, &parent, parent_id) < 0)
 		_exit(1);
 	sw.g.parent = parent;

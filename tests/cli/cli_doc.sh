@@ -1,0 +1,9 @@
+#!/bin/sh
+# cli_doc.sh: docs/cli.md is what the binary's help texts say (scripts/gen_cli_doc.py).
+. "$(dirname "$0")/lib.sh"
+run python3 "$TESTS_SRC/../scripts/gen_cli_doc.py" "$TRAINCTL" --check
+expect_rc "docs/cli.md matches every command's --help" 0
+for c in $("$TRAINCTL" --help | awk '/^commands:/{f=1;next} f && /^  [a-z]/{print $1}'); do
+	grep -q "^### trainctl $c\$" "$TESTS_SRC/../docs/cli.md" && ok "docs/cli.md documents '$c'" || not_ok "docs/cli.md documents '$c'"
+done
+done_testing

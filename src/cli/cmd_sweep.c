@@ -52,6 +52,11 @@ static int print_results(const tctl_run *parent)
 
 	if (!path)
 		return cli_failf("run '%s' has no folder", parent->id);
+	if (parent->collected_ms) {
+		free(path);
+		return cli_failf("the results of sweep '%s' were removed by 'trainctl gc' (its "
+				 "reason: %s)", parent->id, parent->reason ? parent->reason : "-");
+	}
 	rc = tctl_sweep_result_load(&r, path);
 	free(path);
 	if (rc < 0)

@@ -80,6 +80,17 @@ run "$T" submit --wait job.json
 expect_rc "once it ended (costing nothing), the job fits again" 1
 expect_err "and ran" "failed \(exit 1\)"
 
+# per repository: the last segment of the remote URL names it, whatever the folder is called
+mkdir -p "$T_TMP/checkout" && cp job.json "$T_TMP/checkout/" && (
+	cd "$T_TMP/checkout" && git init -q -b main . && git -c user.name=T -c user.email=t@example.com \
+		commit -q --allow-empty -m init && git remote add origin git@github.com:ada/bert.git)
+config '{"local": {"electricity_usd_per_kwh": 1.0, "cpu_watts": 400}, "budgets": {"per_repo_usd": {"bert": 1.50}}}'
+run "$T" submit "$T_TMP/checkout/job.json"
+expect_rc "a run from a repository over its budget is refused" 1
+expect_err "the repository is named by its remote" "would cross budgets.per_repo_usd.bert \(\\\$1.50\): \\\$0.00 spent this month \+ \\\$2.00 this run's estimate = \\\$2.00"
+run "$T" submit job.json
+expect_rc "a run from elsewhere is not held to it" 0
+
 # ---- a run over its own max_cost is stopped like a time limit ----
 # No estimate: priced at 200 W x $1000/kWh = $200 per hour; $0.05 is reached after 0.9 s.
 config '{"local": {"electricity_usd_per_kwh": 1000, "cpu_watts": 400}}'

@@ -42,6 +42,10 @@ static const struct column columns[] = {
 	COL("repo_commit", C_TEXT, prov.commit), COL("repo_branch", C_TEXT, prov.branch),
 	COL("repo_dirty", C_BOOL, prov.dirty), COL("repo_changed", C_TEXT, prov.changed_files),
 	COL("repo_diff_hash", C_TEXT, prov.diff_hash), COL("repo_remote", C_TEXT, prov.remote_url),
+	COL("cloud_equiv_per_hour", C_REAL, cloud_equiv_per_hour),
+	COL("cloud_equiv_cost", C_REAL, cloud_equiv_cost),
+	COL("cloud_equiv_target", C_TEXT, cloud_equiv_target), COL("params", C_TEXT, params),
+	COL("collected_ms", C_I64, collected_ms),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))

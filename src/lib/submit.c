@@ -1,34 +1,11 @@
 /* submit.c: one submission: provenance, plan, backend; the CLI and the git hook both come here. */
-#include "trainctl/submit.h"
+#include "submit_internal.h"
 #include "trainctl/error.h"
-#include "trainctl/local.h"
-#include "trainctl/planning.h"
 #include "trainctl/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-	const tctl_job *job;
-	const tctl_submit_options *opts;
-	tctl_submit_result *out;
-	tctl_ledger *l;
-	tctl_planning pl;
-	bool planned;
-	tctl_profile *profile;          /* when not planned */
-	tctl_local_capacity cap;
-	tctl_provenance *own_prov;
-	const tctl_provenance *prov;
-	tctl_run run;
-} submission;
-
-static bool has_estimate(const tctl_job *job)
-{
-	const tctl_estimate *e = &job->estimate;
-
-	return e->gpu_hours > 0 || e->cpu_core_hours > 0 || e->local_duration > 0;
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -74,85 +51,6 @@ static int provenance(submission *s)
 	return 0;
 }
 
-static int capacity_from(submission *s, const tctl_profile *p)
-{
-	if (!p)
-		return tctl_error_set(TCTL_ENOFIT, "cannot run '%s' here: %s", s->job->name,
-				      s->pl.warning[0] ? s->pl.warning : "this machine could not be profiled");
-	tctl_local_capacity_from_profile(&s->cap, p);
-	return 0;
-}
-
-static int load_profile(tctl_profile **out)
-{
-	const char *xml = getenv("TRAINCTL_TOPOLOGY");
-
-	/* TRAINCTL_TOPOLOGY: queue as if on the machine of that hwloc export (tests, what-if) */
-	if (xml && *xml)
-		return tctl_profile_from_xml(out, xml);
-	return tctl_profile_live(out, TCTL_PROFILE_DEFAULT);
-}
-
-/* The plan, when the job says how much work it is; else local when it fits. */
-static int decide(submission *s, bool *out_local)
-{
-	tctl_plan_request req = { NULL, s->opts->prefer, s->opts->placement, 0 };
-	const tctl_candidate *c;
-	int rc;
-
-	if (!has_estimate(s->job)) {
-		*out_local = s->opts->placement != TCTL_PLACEMENT_CLOUD;
-		snprintf(s->out->summary, sizeof(s->out->summary), "%s: the job has no work estimate "
-			 "to plan with", *out_local ? "local" : "cloud");
-		if ((rc = load_profile(&s->profile)) < 0)
-			return rc;
-		return capacity_from(s, s->profile);
-	}
-	if ((rc = tctl_plan_job(&s->pl, s->job, s->l, &req)) < 0)
-		return rc;
-	s->planned = true;
-	if (s->pl.warning[0])
-		snprintf(s->out->warning, sizeof(s->out->warning), "%s", s->pl.warning);
-	if (!(c = tctl_plan_choice(s->pl.plan)))
-		return tctl_error_set(TCTL_ENOFIT, "nothing can run '%s': %s", s->job->name,
-				      s->pl.plan->why);
-	snprintf(s->out->summary, sizeof(s->out->summary), "%s", s->pl.plan->why);
-	*out_local = c->local;
-	return c->local ? capacity_from(s, s->pl.profile) : 0;
-}
-
-/* What the run records of the plan: estimate, price used (never re-priced), target. */
-static void record_plan(submission *s)
-{
-	tctl_run *r = &s->run;
-	const tctl_candidate *c = s->planned ? tctl_plan_choice(s->pl.plan) : NULL;
-
-	if (c && c->has_estimate) {
-		r->estimate_s = (double)c->estimate.runtime;
-		r->cost_estimate = c->cost;
-		r->price_per_hour = c->estimate.runtime > 0 ? c->cost * 3600.0 / (double)c->estimate.runtime : 0;
-		r->price_source = dup_or_null(s->pl.plan->energy_source);
-		return;
-	}
-	if (s->profile) {
-		tctl_plan_options o = TCTL_PLAN_OPTIONS_INIT;
-		tctl_config *cfg = NULL;
-		tctl_catalog *cat = NULL;
-		if (tctl_config_load(&cfg, s->job->workdir) == 0 && tctl_catalog_load_default(&cat) == 0) {
-			tctl_plan_inputs in;
-			if (tctl_plan_inputs_gather(&in, cfg, NULL, s->job, s->profile, 0) == 0) {
-				o = in.opts;
-				r->price_per_hour = tctl_plan_local_hourly(s->job, s->profile, cat, &o);
-				r->price_source = strdup("local energy at the configured price per kWh");
-				tctl_plan_inputs_clear(&in);
-			}
-		}
-		tctl_error_clear();
-		tctl_catalog_free(cat);
-		tctl_config_free(cfg);
-	}
-}
-
 static int fill_run(submission *s)
 {
 	tctl_run *r = &s->run;
@@ -160,14 +58,13 @@ static int fill_run(submission *s)
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
 	r->attempt = 1;
-	r->over_budget_allowed = s->opts->allow_over_budget;
 	r->name = strdup(s->opts->name ? s->opts->name : s->job->name);
 	r->spec_path = dup_or_null(s->job->path);
 	if (!r->name || tctl_job_to_json(&r->spec, s->job) < 0)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	if (s->prov)
 		record_provenance(r, s->prov);
-	record_plan(s);
+	submit_record_plan(s);
 	return 0;
 }
 
@@ -195,13 +92,26 @@ static int open_ledger(submission *s)
 	return tctl_local_recover(s->l, &s->out->lost);
 }
 
+/* The run went over a budget with --allow-over-budget: its history says which. */
+static void note_over_budget(submission *s)
+{
+	if (!s->over_budget || !s->budget_note)
+		return;
+	/* starting a dispatcher closed the connection (none crosses a fork) */
+	if ((!s->l && tctl_ledger_open(&s->l, NULL) < 0) ||
+	    tctl_ledger_event_add(s->l, s->run.id, "queued", s->budget_note) < 0)
+		tctl_error_clear();
+}
+
 static int run_local(submission *s)
 {
 	int rc;
 
 	s->out->placement = "local";
 	/* a dispatcher started here also starts what the lost runs' end made room for */
-	if (s->job->parallel.enabled)
+	if (s->job->sweep.enabled)
+		rc = tctl_local_submit_sweep(&s->l, s->job, &s->cap, &s->run);
+	else if (s->job->parallel.enabled)
 		rc = tctl_local_submit_parallel(&s->l, s->job, &s->cap, &s->run);
 	else
 		rc = tctl_local_submit(&s->l, s->job, &s->cap, &s->run);
@@ -221,20 +131,25 @@ int tctl_submit(tctl_submit_result *out, const tctl_job *job, const tctl_submit_
 	s.job = job;
 	s.opts = opts;
 	s.out = out;
-	if ((rc = open_ledger(&s)) < 0 || (rc = provenance(&s)) < 0 || (rc = decide(&s, &local)) < 0)
+	if ((rc = open_ledger(&s)) < 0 || (rc = provenance(&s)) < 0 ||
+	    (rc = submit_decide(&s, &local)) < 0)
 		goto done;
 	if (!local) {
 		rc = tctl_error_set(TCTL_ENOTSUPPORTED, "the plan chose the cloud (%s), and this build "
-				    "has no Azure ML backend; 'trainctl submit --local' runs it here",
-				    out->summary);
+				    "has no Azure ML backend; 'trainctl %s --local' runs it here",
+				    out->summary, job->sweep.enabled ? "sweep" : "submit");
 		goto done;
 	}
 	if ((rc = fill_run(&s)) < 0 || (rc = run_local(&s)) < 0)
 		goto done;
 	memcpy(out->run_id, s.run.id, sizeof(out->run_id));
 	save_diff(&s);
+	note_over_budget(&s);
 done:
 	tctl_run_clear(&s.run);
+	free(s.budget_note);
+	tctl_plan_free(s.alt);
+	tctl_config_free(s.own_cfg);
 	tctl_provenance_free(s.own_prov);
 	tctl_planning_clear(&s.pl);
 	tctl_profile_free(s.profile);

@@ -6,7 +6,7 @@ set -eu
 
 build="meson ninja-build pkg-config gcc libc6-dev python3 libhwloc-dev hwloc libjansson-dev \
 libgit2-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libcmocka-dev ca-certificates"
-test_extra="git openssl"
+test_extra="git openssl chromium"
 bench_extra="task-spooler parallel hyperfine azure-cli"
 
 case "${1:-build}" in

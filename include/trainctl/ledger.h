@@ -10,7 +10,7 @@
 typedef struct tctl_ledger tctl_ledger;
 
 /** The schema version this trainctl writes. */
-#define TCTL_LEDGER_SCHEMA 1
+#define TCTL_LEDGER_SCHEMA 2
 
 /**
  * Open (creating when needed) the ledger at `path`, or at
@@ -107,5 +107,36 @@ int tctl_ledger_open_existing(tctl_ledger **out, const char *path);
 /** Sum of recorded cost (USD) of runs submitted in [from_ms, to_ms), optionally by backend. */
 int tctl_ledger_spend(tctl_ledger *l, double *out, int64_t from_ms, int64_t to_ms,
 		      const char *backend);
+
+/** One run's money, as budgets and the cost report read it. Strings are owned. */
+typedef struct {
+	char id[TCTL_RUN_ID_SIZE];
+	char *job;              /**< the job's name (the spec's "name"; a child carries its parent's) */
+	char *backend;
+	char *parent_id;        /**< NULL for a top-level run */
+	char *repo_root;        /**< provenance, NULL outside a repository */
+	char *repo_remote;
+	tctl_run_state state;
+	int64_t submitted_ms, started_ms, ended_ms;
+	double cost;            /**< recorded cost, USD (priced at launch) */
+	double cost_estimate;   /**< planned cost, USD */
+	double cloud_equiv_cost;/**< local runs: the cheapest cloud option that fit, USD (0: none) */
+	bool over_budget_allowed;
+} tctl_cost_row;
+
+/**
+ * The runs submitted in [from_ms, to_ms) (to_ms 0: no end), oldest first,
+ * with what budgets and the cost report need. Free with tctl_cost_rows_free.
+ */
+int tctl_ledger_cost_rows(tctl_ledger *l, tctl_cost_row **out, size_t *out_len, int64_t from_ms,
+			  int64_t to_ms);
+void tctl_cost_rows_free(tctl_cost_row *rows, size_t len);
+
+/**
+ * Mark a run's files as collected by gc (runs.collected_ms = at_ms) and add
+ * the event `detail` to its history, in one transaction.
+ */
+int tctl_ledger_run_collected(tctl_ledger *l, const char *run_id, int64_t at_ms,
+			      const char *detail);
 
 #endif

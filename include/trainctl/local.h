@@ -54,6 +54,19 @@ int tctl_local_submit_parallel(tctl_ledger **l, const tctl_job *job,
 			       const tctl_local_capacity *cap, tctl_run *parent);
 
 /**
+ * Submit a job with a `sweep` section: a parent run (holding no resources)
+ * whose detached coordinator samples the search space (docs/sweep.md), runs
+ * each trial as a child run through the queue (at most
+ * max_concurrent_trials at once), reads the trials' metric lines live from
+ * their stdout logs, and cancels the trials the early-termination policy
+ * stops, recording the policy and why. The parent's folder gets sweep.json
+ * (every trial: parameters, best metric, state, stop reason; the best trial).
+ * parent->id is set on success.
+ */
+int tctl_local_submit_sweep(tctl_ledger **l, const tctl_job *job, const tctl_local_capacity *cap,
+			    tctl_run *parent);
+
+/**
  * Mark runs whose supervisor is gone (pid plus process start time, and the
  * boot id) as lost, kill what is left of their jobs, and free their
  * resources. *out_lost counts them. Cheap when nothing is lost (one read).
@@ -69,6 +82,13 @@ int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap);
  * period). Returns once the request is recorded.
  */
 int tctl_local_cancel(tctl_ledger *l, tctl_run *run);
+
+/**
+ * As tctl_local_cancel, with the reason the run will end with ("stopped by
+ * the bandit policy: ..."), recorded in its history as well; NULL: "cancelled
+ * on request".
+ */
+int tctl_local_cancel_reason(tctl_ledger *l, tctl_run *run, const char *reason);
 
 /**
  * Copy a run's stdout and stderr logs to `out_fd` and `err_fd`. With

@@ -72,6 +72,12 @@ typedef struct {
 	bool over_budget_allowed;
 	int attempt;
 	tctl_run_provenance prov;
+	double cloud_equiv_per_hour; /**< local runs: the cheapest cloud option that fit, USD per
+				      hour of this run, priced at submit (0: none) */
+	double cloud_equiv_cost;     /**< that price x the run's runtime, set when it ends */
+	char *cloud_equiv_target;    /**< that option ("Standard_NC6s_v3 low_priority x1") */
+	char *params;                /**< sweep trial: its parameters as a JSON object */
+	int64_t collected_ms;        /**< when gc removed the run's files (0: never) */
 } tctl_run;
 
 typedef struct {

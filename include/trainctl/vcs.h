@@ -8,6 +8,9 @@
 
 #include "trainctl/sha256.h"
 
+/** A commit id as text: 40 lower-case hex digits and a NUL. */
+#define TCTL_VCS_OID_SIZE 41
+
 /*
  * Everything here that needs git reads it through libgit2, which lives in
  * the loadable module trainctl-git.so: the first call that finds a
@@ -61,6 +64,19 @@ typedef struct {
  * libgit2's message), the module cannot be loaded, or memory runs out.
  */
 int tctl_vcs_provenance(tctl_provenance **out, const char *dir);
+
+/**
+ * As tctl_vcs_provenance(), for a given commit instead of HEAD (hooks: the
+ * commit an event was about, captured before HEAD could move on). `commit`
+ * (40 hex; a tag is peeled) becomes the provenance's commit, `branch` (NULL:
+ * detached) its branch and head; changes, dirty and the diff compare the
+ * work tree and index, as they are when this runs, with that commit's tree,
+ * so `git checkout COMMIT && git apply dirty.patch` still recreates the work
+ * tree. When `commit` is HEAD this is tctl_vcs_provenance(). TCTL_ERROR when
+ * the repository does not hold the commit.
+ */
+int tctl_vcs_provenance_at(tctl_provenance **out, const char *dir, const char *commit,
+			   const char *branch);
 
 void tctl_provenance_free(tctl_provenance *prov);
 
@@ -164,17 +180,47 @@ typedef struct {
 	char *note;       /**< e.g. "root commit: every path counts as changed", or NULL */
 } tctl_vcs_update;
 
+/** A hook event, with the commits it is about captured while the hook runs. */
+typedef struct {
+	char event[16];                      /**< "post-commit", "post-merge" or "pre-push" */
+	char commit[TCTL_VCS_OID_SIZE];      /**< HEAD's commit; "" when there is none (pre-push only) */
+	char *branch;                        /**< HEAD's branch ("main"); NULL when detached */
+	char orig_head[TCTL_VCS_OID_SIZE];   /**< post-merge: ORIG_HEAD; "" when there is none */
+	char *push_lines;                    /**< pre-push: its standard input; else NULL */
+} tctl_vcs_event;
+
 /**
- * What `event` brought in the repository holding `dir`:
- * "post-commit": HEAD against its first parent (a root commit, or a shallow
- * one whose parent is missing: its whole tree); "post-merge": ORIG_HEAD..HEAD
- * (no ORIG_HEAD: the whole tree); "pre-push": one update per line of
- * `push_lines` ("<local ref> <local sha> <remote ref> <remote sha>"), for
- * branches only (deletions and tags are skipped), compared against the
- * remote sha when this repository has it, else against what the
- * remote-tracking branches already hold. TCTL_EINVALID for an unknown
- * event or a malformed line, TCTL_ENOTFOUND outside a repository or
- * before the first commit.
+ * Capture what `event` is about in the repository holding `dir`: HEAD's
+ * commit and branch, ORIG_HEAD for post-merge, and (pre-push) the pushed
+ * lines, copied. Reads git's files directly (tctl_vcs_resolve), so a hook
+ * can answer git at once and leave the rest to another process. TCTL_EINVALID
+ * for an unknown event, TCTL_ENOTFOUND outside a repository or (post-commit,
+ * post-merge) before the first commit.
+ */
+int tctl_vcs_event_capture(tctl_vcs_event **out, const char *dir, const char *event,
+			   const char *push_lines);
+
+void tctl_vcs_event_free(tctl_vcs_event *ev);
+
+/**
+ * What a captured event brought, in the repository holding `dir`:
+ * "post-commit": the captured commit against its first parent (a root
+ * commit, or a shallow one whose parent is missing: its whole tree);
+ * "post-merge": ORIG_HEAD..commit (no ORIG_HEAD: the whole tree);
+ * "pre-push": one update per line of `push_lines` ("<local ref> <local sha>
+ * <remote ref> <remote sha>"), for branches only (deletions and tags are
+ * skipped), compared against the remote sha when this repository has it,
+ * else against what the remote-tracking branches already hold. The answer
+ * is the same however far HEAD has moved since the capture. TCTL_EINVALID
+ * for a malformed line, TCTL_ENOTFOUND outside a repository or before the
+ * first commit, TCTL_ERROR when a captured commit cannot be read.
+ */
+int tctl_vcs_event_updates_at(tctl_vcs_update **out, size_t *out_len, const char *dir,
+			      const tctl_vcs_event *ev);
+
+/**
+ * Capture `event` now and return what it brought (tctl_vcs_event_capture,
+ * then tctl_vcs_event_updates_at). TCTL_EINVALID for an unknown event.
  */
 int tctl_vcs_event_updates(tctl_vcs_update **out, size_t *out_len, const char *dir,
 			   const char *event, const char *push_lines);
@@ -182,12 +228,26 @@ int tctl_vcs_event_updates(tctl_vcs_update **out, size_t *out_len, const char *d
 void tctl_vcs_updates_free(tctl_vcs_update *updates, size_t len);
 
 /**
+ * The commit `name` ("HEAD", or a pseudo-ref such as "ORIG_HEAD") names in
+ * the repository holding `dir` (NULL: the current folder), as 40 hex digits
+ * in `out`. When out_branch is not NULL, *out_branch is the branch `name`
+ * points to ("main"; the caller's), or NULL when it holds a commit id
+ * (detached). Reads git's own files (HEAD, the `.git` file of a linked
+ * worktree and its commondir, loose refs, packed-refs) without loading
+ * libgit2; only a form that reader does not know (a symbolic ref to a
+ * symbolic ref, a ref outside refs/heads, a bare, reftable or SHA-256
+ * repository) loads it. TCTL_ENOTFOUND outside a repository, before the
+ * first commit, or when `name` does not exist.
+ */
+int tctl_vcs_resolve(char out[TCTL_VCS_OID_SIZE], char **out_branch, const char *dir, const char *name);
+
+/**
  * HEAD's branch, read straight from the HEAD file without loading libgit2
  * (for hooks: it lets a trigger's branch list rule a commit out in well
  * under a millisecond). *out is the branch ("main"), or NULL when HEAD is
  * detached. TCTL_ENOTFOUND when no `.git` folder or file is found above
  * `dir`, or HEAD is in a form this reader does not know; ask
- * tctl_vcs_event_updates() then.
+ * tctl_vcs_resolve() then.
  */
 int tctl_vcs_head_branch_fast(char **out, const char *dir);
 

@@ -1,6 +1,7 @@
 /* job_body.c: the JobBase a run becomes in Azure ML: command, sweep or pipeline with a parallel step. */
 #include "azure_internal.h"
 #include "trainctl/error.h"
+#include "trainctl/sweep.h"
 #include "trainctl/units.h"
 #include "trainctl/util.h"
 #include "tctl_build_config.h"
@@ -224,14 +225,15 @@ static json_t *search_param(const tctl_param *p)
 	return NULL;
 }
 
+/* The policy as Azure ML names it: the same definitions the local sweep applies (sweep.h). */
 static json_t *early_termination(const tctl_sweep *sw)
 {
-	const char *types[] = { NULL, "Bandit", "MedianStopping", "TruncationSelection" };
+	const char *type = tctl_sweep_policy_azure_type(sw->early_termination.type);
 	json_t *e;
 
-	if (sw->early_termination.type == TCTL_ETP_NONE)
+	if (!type)
 		return NULL;
-	e = json_pack("{s:s, s:i, s:i}", "policyType", types[sw->early_termination.type],
+	e = json_pack("{s:s, s:i, s:i}", "policyType", type,
 		      "evaluationInterval", sw->early_termination.evaluation_interval,
 		      "delayEvaluation", sw->early_termination.delay_evaluation);
 	if (!e)

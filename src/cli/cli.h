@@ -57,7 +57,8 @@ void cli_print_help(const cli_spec *spec, FILE *out);
 int cli_usage_error(const cli_spec *spec, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* "error: <tctl_error_last()>" on stderr; returns CLI_EXIT_FAIL. */
+/* "error: <tctl_error_last()>" on stderr, one "error: " per line ("hint: " lines as they
+ * are); returns CLI_EXIT_FAIL. */
 int cli_fail(void);
 
 /* "error: message" on stderr; returns CLI_EXIT_FAIL. */
@@ -78,6 +79,8 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 	X(cancel, "stop queued or running runs") \
 	X(cluster, "AmlCompute clusters: ensure, list, check for idle cost") \
 	X(config, "show the merged configuration and where each value came from") \
+	X(cost, "what was spent, and what running locally saved") \
+	X(gc, "apply retention policies: remove old run folders and checkpoints") \
 	X(hook, "install git hooks that start runs when a commit matches a trigger") \
 	X(list, "list runs, newest first, filtered by state, name and age") \
 	X(logs, "print a run's output, or follow it (-f)") \
@@ -88,6 +91,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 	X(simulate, "replay a job trace through the planner and three baselines") \
 	X(status, "show one run in detail, with its history") \
 	X(submit, "record a run of a job and start it") \
+	X(sweep, "run a hyperparameter sweep with early termination and show its trials") \
 	X(validate, "check a job file and print it normalised")
 
 #define CLI_DECLARE(name, summary) int cmd_##name(int argc, char **argv);

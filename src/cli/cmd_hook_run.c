@@ -8,7 +8,6 @@
 #include "trainctl/util.h"
 #include "trainctl/vcs.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +16,16 @@
 #define SHORT_ID 10
 
 /*
- * Nothing here may stop a commit: every problem is one line on stderr and
- * exit status 0. Only pre-push may fail (exit 1), and only for a job whose
+ * Nothing here may stop a commit: every problem is one line and exit
+ * status 0. Only pre-push may fail (exit 1), and only for a job whose
  * trigger asks for it with block_push.
+ *
+ * What needs no libgit2 happens while git waits: the jobs, the event and
+ * branch checks, and the capture of the commit the event is about (read from
+ * git's files). The rest (loading libgit2, the changed paths, trigger
+ * matching, provenance, submission) goes on in a detached child that writes
+ * its outcome to <data dir>/hooks.log, so the commit returns at once; with
+ * --dry-run, or a pre-push job that may block the push, it happens here.
  */
 
 typedef struct {
@@ -30,31 +36,12 @@ typedef struct {
 typedef struct {
 	const char *event;
 	bool dry_run, verbose, blocked;
+	hook_out out;
 	hook_job jobs[MAX_JOBS];
 	size_t njobs;
-	tctl_provenance *prov;   /* of the work tree, computed at the first match */
+	tctl_vcs_event *ev;      /* what the event is about, captured before answering git */
+	tctl_provenance *prov;   /* of the last commit submitted for */
 } run_ctx;
-
-/* "trainctl: <context>: <first line of the last error>" on stderr, noting further lines. */
-static void say_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say_error(const char *fmt, ...)
-{
-	const char *msg = tctl_error_last()->message, *nl = strchr(msg, '\n');
-	int more = 0;
-	va_list ap;
-
-	for (const char *p = nl; p; p = strchr(p + 1, '\n'))
-		more++;
-	fprintf(stderr, "trainctl: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %.*s", nl ? (int)(nl - msg) : (int)strlen(msg), *msg ? msg : "unknown failure");
-	if (more)
-		fprintf(stderr, " (and %d more problem%s)", more, more == 1 ? "" : "s");
-	fputc('\n', stderr);
-}
 
 /* Load the jobs; keep those whose trigger listens to the event. */
 static void load_jobs(run_ctx *c, const cli_list *files)
@@ -62,17 +49,17 @@ static void load_jobs(run_ctx *c, const cli_list *files)
 	for (int i = 0; i < files->len && c->njobs < MAX_JOBS; i++) {
 		tctl_job *job = NULL;
 		if (tctl_job_load(&job, files->items[i]) < 0) {
-			say_error("%s hook: cannot use job '%s'", c->event, files->items[i]);
+			hook_say_error(&c->out, "%s hook: cannot use job '%s'", c->event, files->items[i]);
 			continue;
 		}
 		if (!job->has_trigger || !tctl_trigger_wants_event(&job->trigger, c->event)) {
 			if (c->verbose)
-				fprintf(stderr, "trainctl: '%s' does not listen to %s\n", files->items[i], c->event);
+				hook_say(&c->out, stderr, "'%s' does not listen to %s", files->items[i], c->event);
 			tctl_job_free(job);
 			continue;
 		}
 		if (tctl_trigger_check(&job->trigger) < 0) {
-			say_error("%s hook: job '%s' has a bad trigger", c->event, files->items[i]);
+			hook_say_error(&c->out, "%s hook: job '%s' has a bad trigger", c->event, files->items[i]);
 			c->blocked |= job->trigger.block_push;
 			tctl_job_free(job);
 			continue;
@@ -80,6 +67,12 @@ static void load_jobs(run_ctx *c, const cli_list *files)
 		c->jobs[c->njobs].file = files->items[i];
 		c->jobs[c->njobs++].job = job;
 	}
+}
+
+static void block_all(run_ctx *c)
+{
+	for (size_t i = 0; i < c->njobs; i++)
+		c->blocked |= c->jobs[i].job->trigger.block_push;
 }
 
 static char *read_stdin(void)
@@ -99,33 +92,50 @@ static const char *branch_name(const tctl_vcs_update *u)
 	return u->branch ? u->branch : "detached HEAD";
 }
 
+/* Whether anything but the outcome is worth a line: always in hooks.log, else with --verbose. */
+static bool chatty(const run_ctx *c)
+{
+	return c->verbose || c->out.log_fd >= 0;
+}
+
+/* The provenance of the commit `u` is about (kept for the next job of the same commit). */
+static bool provenance_for(run_ctx *c, const hook_job *j, const tctl_vcs_update *u)
+{
+	if (c->prov && c->prov->commit && !strcmp(c->prov->commit, u->commit))
+		return true;
+	tctl_provenance_free(c->prov);
+	c->prov = NULL;
+	if (tctl_vcs_provenance_at(&c->prov, NULL, u->commit, c->ev->branch) == 0)
+		return true;
+	hook_say_error(&c->out, "%s hook: cannot read the repository for '%s'", c->event, j->file);
+	c->blocked |= j->job->trigger.block_push;
+	return false;
+}
+
 /* Submit (or, with --dry-run, show) one job for one update. */
 static void submit(run_ctx *c, const hook_job *j, const tctl_vcs_update *u)
 {
 	char *run_id = NULL, *abs = NULL;
 
-	if (!c->prov && tctl_vcs_provenance(&c->prov, NULL) < 0) {
-		say_error("%s hook: cannot read the repository for '%s'", c->event, j->file);
-		c->blocked |= j->job->trigger.block_push;
+	if (strcmp(c->ev->commit, u->commit)) {
+		hook_say(&c->out, stderr, "%s hook: '%s' not submitted for %.*s on %s: only the checked-out "
+			 "commit can run", c->event, j->file, SHORT_ID, u->commit, branch_name(u));
 		return;
 	}
-	if (!c->prov->commit || strcmp(c->prov->commit, u->commit)) {
-		fprintf(stderr, "trainctl: %s hook: '%s' not submitted for %.*s on %s: only the checked-out "
-			"commit can run\n", c->event, j->file, SHORT_ID, u->commit, branch_name(u));
+	if (!provenance_for(c, j, u))
 		return;
-	}
 	if (c->dry_run) {
-		printf("trainctl: would submit '%s' for %s (%s)\n", j->file, u->commit, branch_name(u));
+		hook_say(&c->out, stdout, "would submit '%s' for %s (%s)", j->file, u->commit, branch_name(u));
 		return;
 	}
 	if (!(abs = realpath(j->file, NULL)) || tctl_submit_detached(&run_id, abs, c->prov) < 0) {
 		if (!abs)
 			tctl_error_set_os("cannot resolve '%s'", j->file);
-		say_error("%s hook: cannot submit '%s'", c->event, j->file);
+		hook_say_error(&c->out, "%s hook: cannot submit '%s'", c->event, j->file);
 		c->blocked |= j->job->trigger.block_push;
 	} else {
-		printf("trainctl: submitted '%s' for %.*s on %s: run %s\n", j->file, SHORT_ID, u->commit,
-		       branch_name(u), run_id ? run_id : "(no id)");
+		hook_say(&c->out, stdout, "%s hook: submitted '%s' for %.*s on %s: run %s", c->event, j->file,
+			 SHORT_ID, u->commit, branch_name(u), run_id ? run_id : "(no id)");
 	}
 	free(run_id);
 	free(abs);
@@ -138,24 +148,24 @@ static void consider(run_ctx *c, const hook_job *j, const tctl_vcs_update *u)
 	if (tctl_trigger_fires(&j->job->trigger, c->event, u->branch, u->paths, u->paths_len,
 			       why, sizeof(why)))
 		submit(c, j, u);
-	else if (c->verbose)
-		fprintf(stderr, "trainctl: '%s' not triggered by %.*s on %s: %s\n", j->file, SHORT_ID,
-			u->commit, branch_name(u), why);
+	else if (chatty(c))
+		hook_say(&c->out, stderr, "%s hook: '%s' not triggered by %.*s on %s: %s", c->event, j->file,
+			 SHORT_ID, u->commit, branch_name(u), why);
 }
 
-static void run_updates(run_ctx *c, const char *input)
+/* The part that needs libgit2: what the captured event brought, matched against each job. */
+static void evaluate(run_ctx *c)
 {
 	tctl_vcs_update *u = NULL;
 	size_t n = 0;
 
-	if (tctl_vcs_event_updates(&u, &n, NULL, c->event, input) < 0) {
-		say_error("%s hook: cannot read what changed", c->event);
-		for (size_t i = 0; i < c->njobs; i++)
-			c->blocked |= c->jobs[i].job->trigger.block_push;
+	if (tctl_vcs_event_updates_at(&u, &n, NULL, c->ev) < 0) {
+		hook_say_error(&c->out, "%s hook: cannot read what changed", c->event);
+		block_all(c);
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (c->verbose && u[i].note)
-			fprintf(stderr, "trainctl: %.*s: %s\n", SHORT_ID, u[i].commit, u[i].note);
+		if (chatty(c) && u[i].note)
+			hook_say(&c->out, stderr, "%s hook: %.*s: %s", c->event, SHORT_ID, u[i].commit, u[i].note);
 		for (size_t k = 0; k < c->njobs; k++)
 			consider(c, &c->jobs[k], &u[i]);
 	}
@@ -209,8 +219,8 @@ static bool branch_may_match(const run_ctx *c, const char *input)
 	else
 		may = branch && any_job_selects(c, branch);
 	if (!may && c->verbose)
-		fprintf(stderr, "trainctl: %s hook: no job's trigger.branches selects %s\n", c->event,
-			input ? "a pushed branch" : branch ? branch : "a detached HEAD");
+		hook_say(&c->out, stderr, "%s hook: no job's trigger.branches selects %s", c->event,
+			 input ? "a pushed branch" : branch ? branch : "a detached HEAD");
 	free(branch);
 	return may;
 }
@@ -222,21 +232,68 @@ static bool skipped(const run_ctx *c)
 
 	if (skip && *skip && strcmp(skip, "0")) {
 		if (c->verbose)
-			fprintf(stderr, "trainctl: %s hook skipped: TRAINCTL_HOOK_SKIP is set\n", c->event);
+			hook_say(&c->out, stderr, "%s hook skipped: TRAINCTL_HOOK_SKIP is set", c->event);
 		return true;
 	}
 	if (action && !strncmp(action, "rebase", 6) && strcmp(c->event, "pre-push")) {
 		if (c->verbose)
-			fprintf(stderr, "trainctl: %s hook skipped: commits replayed by a rebase\n", c->event);
+			hook_say(&c->out, stderr, "%s hook skipped: commits replayed by a rebase", c->event);
 		return true;
 	}
 	return false;
 }
 
+/* Whether git must wait for the answer: --dry-run prints it; a block_push job may refuse the push. */
+static bool must_wait(const run_ctx *c)
+{
+	if (c->dry_run)
+		return true;
+	for (size_t i = 0; strcmp(c->event, "pre-push") == 0 && i < c->njobs; i++)
+		if (c->jobs[i].job->trigger.block_push)
+			return true;
+	return false;
+}
+
+/*
+ * Capture what the event is about, then evaluate it here or in a detached
+ * child. A data folder that cannot take hooks.log cannot take the ledger
+ * either: that is said on the commit's output, one line per job.
+ */
+static void run_event(run_ctx *c, const char *input)
+{
+	char *log_path = NULL;
+	pid_t pid;
+	int fd;
+
+	if (tctl_vcs_event_capture(&c->ev, NULL, c->event, input) < 0) {
+		hook_say_error(&c->out, "%s hook: cannot read what changed", c->event);
+		block_all(c);
+		return;
+	}
+	if (must_wait(c)) {
+		evaluate(c);
+		return;
+	}
+	if (hook_log_open(&fd, &log_path) < 0) {
+		for (size_t i = 0; i < c->njobs; i++)
+			hook_say_error(&c->out, "%s hook: cannot submit '%s'", c->event, c->jobs[i].file);
+		return;
+	}
+	if (c->verbose)
+		hook_say(&c->out, stderr, "%s hook: checking %.*s in the background: see '%s'", c->event,
+			 SHORT_ID, c->ev->commit, log_path);
+	if (hook_detach(&c->out, fd, &pid)) {   /* the child, or this process when none could start */
+		if (pid < 0)
+			hook_say_error(&c->out, "%s hook: checking here, not in the background", c->event);
+		evaluate(c);
+	}
+	free(log_path);
+}
+
 int cmd_hook_run(int argc, char **argv)
 {
 	cli_list files = { { 0 }, 0 };
-	run_ctx c = { 0 };
+	run_ctx c = { .out = { -1 } };
 	const char *env_dry = getenv("TRAINCTL_HOOK_DRY_RUN");
 	const cli_option options[] = {
 		{ "dry-run", 'n', CLI_OPT_FLAG, &c.dry_run, NULL,
@@ -248,11 +305,14 @@ int cmd_hook_run(int argc, char **argv)
 	const cli_spec spec = {
 		"hook run", "EVENT [--job FILE]... [--dry-run] [-- HOOK-ARGS...]",
 		"what an installed hook calls: match triggers, submit runs",
-		"Reads each job's trigger section, works out what the event brought (post-commit:\n"
-		"HEAD against its parent; post-merge: ORIG_HEAD..HEAD; pre-push: the pushed ranges\n"
-		"read from standard input), and submits every job whose events, branches and\n"
-		"paths match, detached, so the commit returns at once. Problems are one line\n"
-		"each and never stop a commit. TRAINCTL_HOOK_SKIP=1 turns the hooks off.\n\n"
+		"Reads each job's trigger section, notes the commit the event is about, and\n"
+		"returns to git at once; a detached process then works out what the event\n"
+		"brought (post-commit: that commit against its parent; post-merge: ORIG_HEAD..it;\n"
+		"pre-push: the pushed ranges read from standard input), submits every job whose\n"
+		"events, branches and paths match, and appends what it did to hooks.log in the\n"
+		"data folder. --dry-run, and a pre-push job with block_push, work while git\n"
+		"waits. Problems are one line each and never stop a commit.\n"
+		"TRAINCTL_HOOK_SKIP=1 turns the hooks off.\n\n"
 		"exit status: 0, except for pre-push when a job with trigger.block_push could\n"
 		"not be submitted (1); 2 usage error",
 		options
@@ -275,8 +335,9 @@ int cmd_hook_run(int argc, char **argv)
 	if (c.njobs && !strcmp(c.event, "pre-push"))
 		input = read_stdin();
 	if (c.njobs && branch_may_match(&c, input))
-		run_updates(&c, input);   /* only now does libgit2 load */
+		run_event(&c, input);
 	free(input);
+	tctl_vcs_event_free(c.ev);
 	for (size_t i = 0; i < c.njobs; i++)
 		tctl_job_free(c.jobs[i].job);
 	tctl_provenance_free(c.prov);

@@ -41,6 +41,19 @@ static void print_provenance(const tctl_run_provenance *p)
 		printf("%-12s %s\n", "diff", p->diff_hash);
 }
 
+/* What the cloud would have cost, the override of a budget, a trial's parameters. */
+static void print_money(const tctl_run *r)
+{
+	if (r->cloud_equiv_per_hour > 0)
+		printf("%-12s $%.4f on %s (the cheapest cloud option, at $%.4f/h of this run)\n",
+		       "cloud", r->cloud_equiv_cost, r->cloud_equiv_target ? r->cloud_equiv_target : "-",
+		       r->cloud_equiv_per_hour);
+	if (r->over_budget_allowed)
+		printf("%-12s %s\n", "budget", "over budget, allowed (--allow-over-budget)");
+	if (r->params)
+		printf("%-12s %s\n", "params", r->params);
+}
+
 static void print_text(const tctl_run *r, const tctl_run_event *ev, size_t nev)
 {
 	char a[32], b[32], c[32];
@@ -66,8 +79,9 @@ static void print_text(const tctl_run *r, const tctl_run_event *ev, size_t nev)
 	printf("%-12s $%.4f at $%.4f/h%s%s%s\n", "cost", r->cost, r->price_per_hour,
 	       r->price_source ? " (" : "", r->price_source ? r->price_source : "",
 	       r->price_source ? ")" : "");
+	print_money(r);
 	if (r->run_dir)
-		printf("%-12s %s\n", "logs", r->run_dir);
+		printf("%-12s %s%s\n", "logs", r->run_dir, r->collected_ms ? " (collected by gc)" : "");
 	print_provenance(&r->prov);
 	printf("history:\n");
 	for (size_t i = 0; i < nev; i++) {

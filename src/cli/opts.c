@@ -196,9 +196,14 @@ int cli_usage_error(const cli_spec *spec, const char *fmt, ...)
 
 int cli_fail(void)
 {
-	const tctl_error *e = tctl_error_last();
+	const char *m = tctl_error_last()->message, *nl;
 
-	fprintf(stderr, "error: %s\n", *e->message ? e->message : "unknown failure");
+	if (!*m)
+		m = "unknown failure";
+	/* one "error: " per line of a message with several problems; "hint: " lines as they are */
+	for (; (nl = strchr(m, '\n')); m = nl + 1)
+		fprintf(stderr, "%s%.*s\n", strncmp(m, "hint: ", 6) ? "error: " : "", (int)(nl - m), m);
+	fprintf(stderr, "%s%s\n", strncmp(m, "hint: ", 6) ? "error: " : "", m);
 	return CLI_EXIT_FAIL;
 }
 

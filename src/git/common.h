@@ -32,10 +32,14 @@ void tctl_git_strvec_sort_unique(tctl_git_strvec *v);
 void tctl_git_strvec_free(tctl_git_strvec *v);
 
 /* The ops behind tctl_git_module(), one file each. */
-int tctl_git_provenance(tctl_provenance **out, const char *dir);
+int tctl_git_provenance(tctl_provenance **out, const char *dir, const char *commit, const char *branch);
 int tctl_git_worktree_files(char ***out, size_t *out_len, char **out_root, const char *dir);
 int tctl_git_locate(tctl_vcs_location **out, const char *dir);
 int tctl_git_event_updates(tctl_vcs_update **out, size_t *out_len, const char *dir,
-			   const char *event, const char *push_lines);
+			   const tctl_vcs_event *ev);
+int tctl_git_resolve(char out[TCTL_VCS_OID_SIZE], char **out_branch, const char *dir, const char *name);
+
+/* The commit named by the 40-hex `id` (a tag is peeled); TCTL_ERROR naming it when absent. */
+int tctl_git_commit_of(git_commit **out, git_repository *repo, const char *id);
 
 #endif

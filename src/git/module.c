@@ -25,6 +25,22 @@ int tctl_git_open(git_repository **out, const char *dir)
 	return 0;
 }
 
+int tctl_git_commit_of(git_commit **out, git_repository *repo, const char *id)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	git_oid oid;
+	int error = 0;
+
+	if (git_oid_fromstr(&oid, id) < 0 || git_object_lookup(&obj, repo, &oid, GIT_OBJECT_ANY) < 0 ||
+	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0)
+		error = tctl_error_set(TCTL_ERROR, "cannot read commit '%s': %s", id,
+				       git_error_last() ? git_error_last()->message : "not a commit id");
+	git_object_free(obj);
+	if (error == 0)
+		*out = (git_commit *)peeled;
+	return error;
+}
+
 char *tctl_git_dup_dir(const char *path)
 {
 	size_t len = strlen(path);
@@ -90,6 +106,7 @@ static const tctl_git_ops ops = {
 	.worktree_files = tctl_git_worktree_files,
 	.locate = tctl_git_locate,
 	.event_updates = tctl_git_event_updates,
+	.resolve = tctl_git_resolve,
 };
 
 /* The module's one export. Initialises libgit2 once; it stays initialised while loaded. */

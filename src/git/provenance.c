@@ -61,6 +61,29 @@ done:
 	return error;
 }
 
+/* A given commit (hooks: the one an event was about) in place of HEAD, with the branch given. */
+static int fill_head_at(tctl_provenance *prov, git_commit **out_commit, git_repository *repo,
+			const char *id, const char *branch)
+{
+	git_buf shortid = { 0 };
+	char oid[GIT_OID_HEXSZ + 1];
+	int error;
+
+	if ((error = tctl_git_commit_of(out_commit, repo, id)) < 0)
+		return error;
+	if (git_object_short_id(&shortid, (git_object *)*out_commit) < 0)
+		return tctl_git_fail("cannot read the commit");
+	git_oid_tostr(oid, sizeof(oid), git_commit_id(*out_commit));
+	if (!(prov->commit = strdup(oid)))
+		error = oom();
+	else if ((prov->detached = !branch))
+		error = asprintf(&prov->head, "HEAD detached at %s", shortid.ptr) < 0 ? oom() : 0;
+	else if (!(prov->branch = strdup(branch)) || !(prov->head = strdup(branch)))
+		error = oom();
+	git_buf_dispose(&shortid);
+	return error;
+}
+
 static char index_letter(unsigned s)
 {
 	return s & GIT_STATUS_INDEX_NEW ? 'A' : s & GIT_STATUS_INDEX_MODIFIED ? 'M' :
@@ -112,7 +135,8 @@ static int add_entry(tctl_provenance *prov, size_t *cap, const git_status_entry 
 	return error;
 }
 
-static int fill_status(tctl_provenance *prov, git_repository *repo)
+/* Status against `base` (NULL: HEAD). */
+static int fill_status(tctl_provenance *prov, git_repository *repo, git_tree *base)
 {
 	git_status_options opts;
 	git_status_list *list = NULL;
@@ -123,6 +147,7 @@ static int fill_status(tctl_provenance *prov, git_repository *repo)
 	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
 		     GIT_STATUS_OPT_SORT_CASE_SENSITIVELY;
+	opts.baseline = base;
 	if (git_status_list_new(&list, repo, &opts) < 0)
 		return tctl_git_fail("cannot read the status of the work tree");
 	for (size_t i = 0, n = git_status_list_entrycount(list); i < n && error == 0; i++)
@@ -168,7 +193,8 @@ static int print_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
 	return s->error;
 }
 
-static int fill_diff(tctl_provenance *prov, git_repository *repo)
+/* The diff from `base` (NULL: HEAD's tree, none when unborn) to the work tree. */
+static int fill_diff(tctl_provenance *prov, git_repository *repo, git_tree *base)
 {
 	git_diff_options opts;
 	diff_sink sink = { .text = TCTL_BUF_INIT };
@@ -181,8 +207,8 @@ static int fill_diff(tctl_provenance *prov, git_repository *repo)
 	opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS |
 		     GIT_DIFF_SHOW_UNTRACKED_CONTENT | GIT_DIFF_SHOW_BINARY;
 	tctl_sha256_init(&sink.sha);
-	if ((!prov->unborn && git_revparse_single(&tree, repo, "HEAD^{tree}") < 0) ||
-	    git_diff_tree_to_workdir_with_index(&diff, repo, (git_tree *)tree, &opts) < 0 ||
+	if ((!base && !prov->unborn && git_revparse_single(&tree, repo, "HEAD^{tree}") < 0) ||
+	    git_diff_tree_to_workdir_with_index(&diff, repo, base ? base : (git_tree *)tree, &opts) < 0 ||
 	    git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, print_line, &sink) < 0) {
 		error = sink.error ? tctl_error_set(TCTL_ENOMEM, "out of memory")
 				   : tctl_git_fail("cannot diff the work tree against HEAD");
@@ -268,8 +294,25 @@ static int fill_note(tctl_provenance *prov)
 	return 0;
 }
 
-static int fill(tctl_provenance *prov, git_repository *repo)
+/* HEAD, or the commit given; *out_base is the given commit's tree (NULL for HEAD). */
+static int fill_commit(tctl_provenance *prov, git_tree **out_base, git_repository *repo,
+		       const char *commit, const char *branch)
 {
+	git_commit *c = NULL;
+	int error;
+
+	*out_base = NULL;
+	if (!commit)
+		return fill_head(prov, repo);
+	if ((error = fill_head_at(prov, &c, repo, commit, branch)) == 0 && git_commit_tree(out_base, c) < 0)
+		error = tctl_git_fail("cannot read the commit's tree");
+	git_commit_free(c);
+	return error;
+}
+
+static int fill(tctl_provenance *prov, git_repository *repo, const char *commit, const char *branch)
+{
+	git_tree *base = NULL;
 	const char *root;
 	int error;
 
@@ -279,20 +322,23 @@ static int fill(tctl_provenance *prov, git_repository *repo)
 	root = prov->bare ? git_repository_path(repo) : git_repository_workdir(repo);
 	if (!(prov->root = tctl_git_dup_dir(root)))
 		return oom();
-	if ((error = fill_head(prov, repo)) < 0)
-		return error;
+	if ((error = fill_commit(prov, &base, repo, commit, branch)) < 0)
+		goto done;
 	if (!prov->bare) {
-		if ((error = fill_status(prov, repo)) < 0 || (error = fill_diff(prov, repo)) < 0)
-			return error;
+		if ((error = fill_status(prov, repo, base)) < 0 || (error = fill_diff(prov, repo, base)) < 0)
+			goto done;
 	} else if (!(prov->diff = strdup(""))) {
-		return oom();
+		error = oom();
+		goto done;
 	}
-	if ((error = fill_remote(prov, repo)) < 0)
-		return error;
-	return fill_note(prov);
+	if ((error = fill_remote(prov, repo)) == 0)
+		error = fill_note(prov);
+done:
+	git_tree_free(base);
+	return error;
 }
 
-int tctl_git_provenance(tctl_provenance **out, const char *dir)
+int tctl_git_provenance(tctl_provenance **out, const char *dir, const char *commit, const char *branch)
 {
 	git_repository *repo = NULL;
 	tctl_provenance *prov = calloc(1, sizeof(*prov));
@@ -304,7 +350,7 @@ int tctl_git_provenance(tctl_provenance **out, const char *dir)
 		tctl_error_clear();
 		error = (prov->root = strdup(dir)) && (prov->note = strdup("not a git repository")) ? 0 : oom();
 	} else if (error == 0) {
-		error = fill(prov, repo);
+		error = fill(prov, repo, commit, branch);
 	}
 	git_repository_free(repo);
 	if (error < 0) {

@@ -1,4 +1,4 @@
-/* updates.c: the commits a hook event brings (post-commit, post-merge, pre-push) and the paths they change. */
+/* updates.c: the commits a captured hook event brings (post-commit, post-merge, pre-push) and the paths they change. */
 #include "common.h"
 #include "trainctl/error.h"
 
@@ -87,78 +87,58 @@ static int push_update(update_list *l, const char *branch, const git_oid *commit
 	return 0;
 }
 
-/* HEAD's branch name (NULL when detached) and commit. */
-static int read_head(char **out_branch, git_commit **out_commit, git_repository *repo)
+/* The captured commit the event is about. */
+static int event_commit(git_commit **out, git_repository *repo, const tctl_vcs_event *ev)
 {
-	git_reference *head = NULL;
-	git_object *obj = NULL;
-	int error = 0;
-
-	*out_branch = NULL;
-	if (git_repository_head_unborn(repo) == 1)
+	if (!ev->commit[0])
 		return tctl_error_set(TCTL_ENOTFOUND, "the repository has no commits yet");
-	if (git_repository_head(&head, repo) < 0 || git_reference_peel(&obj, head, GIT_OBJECT_COMMIT) < 0)
-		error = tctl_git_fail("cannot read HEAD");
-	else if (!git_repository_head_detached(repo) && !(*out_branch = strdup(git_reference_shorthand(head))))
-		error = oom();
-	git_reference_free(head);
-	if (error < 0) {
-		git_object_free(obj);
-		return error;
-	}
-	*out_commit = (git_commit *)obj;
-	return 0;
+	return tctl_git_commit_of(out, repo, ev->commit);
 }
 
-static int post_commit(update_list *l, git_repository *repo)
+static int post_commit(update_list *l, git_repository *repo, const tctl_vcs_event *ev)
 {
 	tctl_git_strvec paths = { 0 };
 	git_commit *commit = NULL;
-	char *branch = NULL;
 	bool missing = false;
 	int error;
 
-	if ((error = read_head(&branch, &commit, repo)) < 0)
+	if ((error = event_commit(&commit, repo, ev)) < 0)
 		return error;
 	if ((error = commit_paths(&paths, &missing, repo, commit)) == 0) {
 		bool root = git_commit_parentcount(commit) == 0;
 		const git_oid *base = root || missing ? NULL : git_commit_parent_id(commit, 0);
-		error = push_update(l, branch, git_commit_id(commit), base, &paths,
+		error = push_update(l, ev->branch, git_commit_id(commit), base, &paths,
 			root ? "root commit: every path counts as changed"
 			: missing ? "the parent commit is missing (shallow clone): every path counts as changed"
 			: NULL);
 	}
 	tctl_git_strvec_free(&paths);
 	git_commit_free(commit);
-	free(branch);
 	return error;
 }
 
-static int post_merge(update_list *l, git_repository *repo)
+static int post_merge(update_list *l, git_repository *repo, const tctl_vcs_event *ev)
 {
 	tctl_git_strvec paths = { 0 };
-	git_object *orig = NULL;
-	git_commit *commit = NULL;
+	git_commit *commit = NULL, *orig = NULL;
 	git_tree *tree = NULL, *otree = NULL;
-	char *branch = NULL;
 	int error;
 
-	if ((error = read_head(&branch, &commit, repo)) < 0)
+	if ((error = event_commit(&commit, repo, ev)) < 0)
 		return error;
-	if (git_revparse_single(&orig, repo, "ORIG_HEAD^{commit}") < 0)
-		orig = NULL;
-	if (git_commit_tree(&tree, commit) < 0 ||
-	    (orig && git_commit_tree(&otree, (git_commit *)orig) < 0))
+	if (ev->orig_head[0] && (error = tctl_git_commit_of(&orig, repo, ev->orig_head)) < 0)
+		goto done;
+	if (git_commit_tree(&tree, commit) < 0 || (orig && git_commit_tree(&otree, orig) < 0))
 		error = tctl_git_fail("cannot read the merged trees");
 	else if ((error = tree_paths(&paths, repo, otree, tree)) == 0)
-		error = push_update(l, branch, git_commit_id(commit), orig ? git_object_id(orig) : NULL,
+		error = push_update(l, ev->branch, git_commit_id(commit), orig ? git_commit_id(orig) : NULL,
 				    &paths, orig ? NULL : "no ORIG_HEAD: every path counts as changed");
+done:
 	tctl_git_strvec_free(&paths);
 	git_tree_free(otree);
 	git_tree_free(tree);
-	git_object_free(orig);
+	git_commit_free(orig);
 	git_commit_free(commit);
-	free(branch);
 	return error;
 }
 
@@ -259,7 +239,7 @@ static int pre_push(update_list *l, git_repository *repo, const char *lines)
 }
 
 int tctl_git_event_updates(tctl_vcs_update **out, size_t *out_len, const char *dir,
-			   const char *event, const char *push_lines)
+			   const tctl_vcs_event *ev)
 {
 	git_repository *repo = NULL;
 	update_list l = { 0 };
@@ -267,14 +247,14 @@ int tctl_git_event_updates(tctl_vcs_update **out, size_t *out_len, const char *d
 
 	if ((error = tctl_git_open(&repo, dir)) < 0)
 		return error;
-	if (!strcmp(event, "post-commit"))
-		error = post_commit(&l, repo);
-	else if (!strcmp(event, "post-merge"))
-		error = post_merge(&l, repo);
-	else if (!strcmp(event, "pre-push"))
-		error = pre_push(&l, repo, push_lines);
+	if (!strcmp(ev->event, "post-commit"))
+		error = post_commit(&l, repo, ev);
+	else if (!strcmp(ev->event, "post-merge"))
+		error = post_merge(&l, repo, ev);
+	else if (!strcmp(ev->event, "pre-push"))
+		error = pre_push(&l, repo, ev->push_lines);
 	else
-		error = tctl_error_set(TCTL_EINVALID, "unknown hook event '%s'", event);
+		error = tctl_error_set(TCTL_EINVALID, "unknown hook event '%s'", ev->event);
 	git_repository_free(repo);
 	if (error < 0) {
 		tctl_vcs_updates_free(l.items, l.len);

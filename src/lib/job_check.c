@@ -96,6 +96,58 @@ static void check_trigger(tctl_jc *jc, const tctl_job *job)
 	tctl_jc_pop(jc);
 }
 
+/* The first "${{search_space.NAME}}" of `s` whose NAME the search space lacks, or NULL. */
+static const char *unknown_placeholder(const char *s, const tctl_sweep *sw, size_t *out_len)
+{
+	static const char open[] = "${{search_space.";
+	const char *hit, *name, *close;
+
+	for (; (hit = strstr(s, open)); s = close ? close + 2 : hit + 1) {
+		bool known = false;
+		name = hit + sizeof(open) - 1;
+		close = strstr(name, "}}");
+		for (size_t i = 0; close && sw->enabled && i < sw->params_len; i++)
+			known |= sw->params[i].name && strlen(sw->params[i].name) == (size_t)(close - name) &&
+				 !strncmp(sw->params[i].name, name, (size_t)(close - name));
+		if (!known) {
+			*out_len = close ? (size_t)(close + 2 - hit) : strlen(hit);
+			return hit;
+		}
+	}
+	return NULL;
+}
+
+static void placeholder_error(tctl_jc *jc, const tctl_job *job, const char *hit, size_t n)
+{
+	if (!job->sweep.enabled)
+		tctl_jc_error(jc, "'%.*s' needs a sweep section with that parameter in its "
+			      "search_space", (int)n, hit);
+	else
+		tctl_jc_error(jc, "'%.*s' names no parameter of sweep.search_space", (int)n, hit);
+}
+
+/* Each ${{search_space.NAME}} (Azure ML's syntax, replaced per trial) must name a parameter. */
+static void check_placeholders(tctl_jc *jc, const tctl_job *job)
+{
+	const char *hit;
+	size_t n;
+
+	if (job->shell && (hit = unknown_placeholder(job->shell, &job->sweep, &n))) {
+		tctl_jc_push(jc, "shell");
+		placeholder_error(jc, job, hit, n);
+		tctl_jc_pop(jc);
+	}
+	for (size_t i = 0; job->command && i < job->command_len; i++) {
+		if (!job->command[i] || !(hit = unknown_placeholder(job->command[i], &job->sweep, &n)))
+			continue;
+		tctl_jc_push(jc, "command");
+		tctl_jc_push_index(jc, i);
+		placeholder_error(jc, job, hit, n);
+		tctl_jc_pop(jc);
+		tctl_jc_pop(jc);
+	}
+}
+
 void tctl_job_check(tctl_jc *jc, const json_t *root, const tctl_job *job)
 {
 	check_command(jc, root);
@@ -103,6 +155,7 @@ void tctl_job_check(tctl_jc *jc, const json_t *root, const tctl_job *job)
 	check_resources(jc, job);
 	check_parallel(jc, job);
 	check_trigger(jc, job);
+	check_placeholders(jc, job);
 }
 
 /* keep_days / keep_last of 0 would delete everything: say so rather than "expected". */

@@ -41,6 +41,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE calibration (job_name TEXT NOT NULL, target_class TEXT NOT NULL,"
 	" runs INTEGER NOT NULL, log_ratio_sum REAL NOT NULL,"
 	" PRIMARY KEY (job_name, target_class)) WITHOUT ROWID;",
+	/* 2: what a local run would have cost in the cloud (priced at submit), a sweep
+	 * trial's parameters, and when gc collected a run's files */
+	"ALTER TABLE runs ADD COLUMN cloud_equiv_per_hour REAL;"
+	"ALTER TABLE runs ADD COLUMN cloud_equiv_cost REAL;"
+	"ALTER TABLE runs ADD COLUMN cloud_equiv_target TEXT;"
+	"ALTER TABLE runs ADD COLUMN params TEXT;"
+	"ALTER TABLE runs ADD COLUMN collected_ms INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

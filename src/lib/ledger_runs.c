@@ -42,6 +42,10 @@ static const struct column columns[] = {
 	COL("repo_commit", C_TEXT, prov.commit), COL("repo_branch", C_TEXT, prov.branch),
 	COL("repo_dirty", C_BOOL, prov.dirty), COL("repo_changed", C_TEXT, prov.changed_files),
 	COL("repo_diff_hash", C_TEXT, prov.diff_hash), COL("repo_remote", C_TEXT, prov.remote_url),
+	COL("cloud_equiv_per_hour", C_REAL, cloud_equiv_per_hour),
+	COL("cloud_equiv_cost", C_REAL, cloud_equiv_cost),
+	COL("cloud_equiv_target", C_TEXT, cloud_equiv_target), COL("params", C_TEXT, params),
+	COL("collected_ms", C_I64, collected_ms),
 };
 
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
@@ -269,7 +273,28 @@ int tctl_ledger_run_get(tctl_ledger *l, tctl_run **out, const char *ref)
 	return rc;
 }
 
-static void list_where(tctl_buf *b, const tctl_run_filter *f)
+/* Matches of a name pattern past which walking runs newest first beats the name index. */
+#define COMMON_MATCHES 1000   /* also in the probe query below */
+
+/* Does `pattern` match at least COMMON_MATCHES run names? (A bounded walk of the name index.) */
+static bool pattern_is_common(tctl_ledger *l, const char *pattern)
+{
+	sqlite3_stmt *st = NULL;
+	bool common = false;
+
+	if (ledger_prepare(l, &st, "SELECT count(*) FROM (SELECT 1 FROM runs WHERE name GLOB ?1"
+			   " LIMIT 1000)") < 0) {
+		tctl_error_clear();
+		return false;
+	}
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	if (ledger_step(l, st) == SQLITE_ROW)
+		common = sqlite3_column_int(st, 0) >= COMMON_MATCHES;
+	sqlite3_finalize(st);
+	return common;
+}
+
+static void list_where(tctl_buf *b, const tctl_run_filter *f, bool walk_newest)
 {
 	const char *sep = " WHERE ";
 
@@ -278,8 +303,14 @@ static void list_where(tctl_buf *b, const tctl_run_filter *f)
 		AND("state IN ('queued','running')");
 	if (f->state >= 0)
 		AND("state = ?1");
-	if (f->name)
-		AND("name GLOB ?2");
+	/* A name without wildcards is an equality: the (name, id) index gives the order too. A
+	 * pattern that many runs match, with a limit: walking runs newest first and stopping at
+	 * the limit beats sorting every match ("+" keeps SQLite off the name index); a rare one:
+	 * the index range, sorted. */
+	if (f->name && !strpbrk(f->name, "*?["))
+		AND("name = ?2");
+	else if (f->name)
+		AND(walk_newest ? "+name GLOB ?2" : "name GLOB ?2");
 	if (f->backend)
 		AND("backend = ?3");
 	if (f->parent_id)
@@ -315,7 +346,8 @@ int tctl_ledger_run_list(tctl_ledger *l, tctl_run_list *out, const tctl_run_filt
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	list_where(&tail, f);
+	list_where(&tail, f, f->name && f->limit > 0 && strpbrk(f->name, "*?[") &&
+			     pattern_is_common(l, f->name));
 	sql = select_sql(tail.ptr);
 	tctl_buf_free(&tail);
 	if (!sql)

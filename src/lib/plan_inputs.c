@@ -1,5 +1,6 @@
 /* plan_inputs.c: the planner's inputs from the user's config and the run ledger. */
 #include "trainctl/plan_inputs.h"
+#include "trainctl/budget.h"
 #include "trainctl/error.h"
 #include "trainctl/util.h"
 
@@ -154,12 +155,17 @@ static int calibrations(tctl_plan_inputs *in, tctl_ledger *l, const char *name)
 
 static int from_ledger(tctl_plan_inputs *in, tctl_ledger *l, const tctl_job *job, int64_t now)
 {
+	tctl_budget_spend spend[TCTL_BUDGET_SCOPES];
 	int rc;
 
 	if ((rc = local_runs(in, l, now)) < 0 || (rc = calibrations(in, l, job->name)) < 0)
 		return rc;
-	return tctl_ledger_spend(l, &in->local.month_spend, tctl_month_start(now) * 1000,
-				 (now + 1) * 1000, NULL);
+	/* as submit's budgets count it (docs/cost.md): recorded, plus what queued and running
+	 * runs still plan to spend */
+	if ((rc = tctl_budget_spend_gather(spend, l, job->name, NULL, now * 1000)) < 0)
+		return rc;
+	in->local.month_spend = spend[TCTL_BUDGET_MONTHLY].recorded + spend[TCTL_BUDGET_MONTHLY].planned;
+	return 0;
 }
 
 int tctl_plan_inputs_gather(tctl_plan_inputs *out, const tctl_config *cfg, tctl_ledger *l,

@@ -84,6 +84,7 @@ void tctl_run_clear(tctl_run *r)
 	free(r->priority); free(r->region); free(r->price_source);
 	free(r->prov.repo_root); free(r->prov.commit); free(r->prov.branch);
 	free(r->prov.changed_files); free(r->prov.diff_hash); free(r->prov.remote_url);
+	free(r->cloud_equiv_target); free(r->params);
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
 }

@@ -40,6 +40,27 @@ static json_t *provenance(const tctl_run_provenance *p)
 	return o;
 }
 
+/* What a local run would have cost on the cheapest cloud option that fit (priced at submit). */
+static json_t *cloud_equivalent(const tctl_run *r)
+{
+	json_t *o;
+
+	if (!(r->cloud_equiv_per_hour > 0))
+		return json_null();
+	o = json_object();
+	set_str(o, "target", r->cloud_equiv_target);
+	json_object_set_new(o, "per_hour", json_real(r->cloud_equiv_per_hour));
+	json_object_set_new(o, "cost", json_real(r->cloud_equiv_cost));
+	return o;
+}
+
+static json_t *params(const char *text)
+{
+	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+
+	return v ? v : json_null();
+}
+
 void *tctl_run_to_jansson(const tctl_run *r)
 {
 	json_t *o = json_object();
@@ -76,6 +97,10 @@ void *tctl_run_to_jansson(const tctl_run *r)
 	json_object_set_new(o, "cost_estimate", json_real(r->cost_estimate));
 	json_object_set_new(o, "cost", json_real(r->cost));
 	json_object_set_new(o, "attempt", json_integer(r->attempt));
+	json_object_set_new(o, "over_budget_allowed", json_boolean(r->over_budget_allowed));
+	json_object_set_new(o, "cloud_equivalent", cloud_equivalent(r));
+	json_object_set_new(o, "params", params(r->params));
+	set_time(o, "collected", r->collected_ms);
 	json_object_set_new(o, "provenance", provenance(&r->prov));
 	return o;
 }

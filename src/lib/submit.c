@@ -1,44 +1,11 @@
 /* submit.c: one submission: provenance, plan, backend; the CLI and the git hook both come here. */
-#include "trainctl/submit.h"
-#include "trainctl/backend.h"
+#include "submit_internal.h"
 #include "trainctl/error.h"
-#include "trainctl/local.h"
-#include "trainctl/planning.h"
 #include "trainctl/util.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-	const tctl_job *job;
-	const tctl_submit_options *opts;
-	tctl_submit_result *out;
-	tctl_ledger *l;
-	tctl_planning pl;
-	bool planned;
-	tctl_profile *profile;          /* when not planned */
-	tctl_local_capacity cap;
-	tctl_provenance *own_prov;
-	const tctl_provenance *prov;
-	tctl_run run;
-	tctl_azure_preflight pf;        /* the cloud's quotas and prices, once read */
-	struct {                        /* a cloud run without a plan: the job's first VM size */
-		const char *size;
-		tctl_priority priority;
-		const char *region;
-		double price;
-		char source[200];
-	} direct;
-} submission;
-
-static bool has_estimate(const tctl_job *job)
-{
-	const tctl_estimate *e = &job->estimate;
-
-	return e->gpu_hours > 0 || e->cpu_core_hours > 0 || e->local_duration > 0;
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -84,271 +51,6 @@ static int provenance(submission *s)
 	return 0;
 }
 
-static int capacity_from(submission *s, const tctl_profile *p)
-{
-	if (!p)
-		return tctl_error_set(TCTL_ENOFIT, "cannot run '%s' here: %s", s->job->name,
-				      s->pl.warning[0] ? s->pl.warning : "this machine could not be profiled");
-	tctl_local_capacity_from_profile(&s->cap, p);
-	return 0;
-}
-
-static int load_profile(tctl_profile **out)
-{
-	const char *xml = getenv("TRAINCTL_TOPOLOGY");
-
-	/* TRAINCTL_TOPOLOGY: queue as if on the machine of that hwloc export (tests, what-if) */
-	if (xml && *xml)
-		return tctl_profile_from_xml(out, xml);
-	return tctl_profile_live(out, TCTL_PROFILE_DEFAULT);
-}
-
-/* The plan, when the job says how much work it is; else local when it fits. */
-static int decide(submission *s, bool *out_local)
-{
-	tctl_plan_request req = { NULL, s->opts->prefer, s->opts->placement, 0, NULL, 0, NULL, 0 };
-	const tctl_candidate *c;
-	int rc;
-
-	if (!has_estimate(s->job)) {
-		*out_local = s->opts->placement != TCTL_PLACEMENT_CLOUD;
-		snprintf(s->out->summary, sizeof(s->out->summary), "%s: the job has no work estimate "
-			 "to plan with", *out_local ? "local" : "cloud");
-		if (!*out_local)
-			return 0;
-		if ((rc = load_profile(&s->profile)) < 0)
-			return rc;
-		return capacity_from(s, s->profile);
-	}
-	if ((rc = tctl_plan_job(&s->pl, s->job, s->l, &req)) < 0)
-		return rc;
-	s->planned = true;
-	if (s->pl.warning[0])
-		snprintf(s->out->warning, sizeof(s->out->warning), "%s", s->pl.warning);
-	if (!(c = tctl_plan_choice(s->pl.plan)))
-		return tctl_error_set(TCTL_ENOFIT, "nothing can run '%s': %s", s->job->name,
-				      s->pl.plan->why);
-	snprintf(s->out->summary, sizeof(s->out->summary), "%s", s->pl.plan->why);
-	*out_local = c->local;
-	return c->local ? capacity_from(s, s->pl.profile) : 0;
-}
-
-/* A cloud candidate's target, priority, nodes, region and hourly price (all nodes billed). */
-static void record_cloud(tctl_run *r, const tctl_candidate *c)
-{
-	char src[256];
-
-	r->target = dup_or_null(c->size_name);
-	r->priority = dup_or_null(tctl_priority_name(c->priority));
-	r->nodes = c->nodes;
-	r->region = dup_or_null(c->region);
-	r->price_per_hour = c->price_per_node_hour * (c->nodes - c->reserved_nodes);
-	snprintf(src, sizeof(src), "%s%s%s", c->price && c->price->source ? c->price->source
-		 : "catalog", c->price && c->price->date ? ", read " : "", c->price && c->price->date
-		 ? c->price->date : "");
-	r->price_source = strdup(src);
-	if (c->has_estimate) {
-		r->estimate_s = (double)c->estimate.runtime;
-		r->cost_estimate = c->cost;
-	}
-}
-
-/* What the run records of the plan: estimate, price used (never re-priced), target. */
-static void record_plan(submission *s)
-{
-	tctl_run *r = &s->run;
-	const tctl_candidate *c = s->planned ? tctl_plan_choice(s->pl.plan) : NULL;
-
-	if (c && !c->local) {
-		record_cloud(r, c);
-		return;
-	}
-	if (!c && s->direct.size) {
-		r->target = strdup(s->direct.size);
-		r->priority = strdup(tctl_priority_name(s->direct.priority));
-		r->nodes = 1;
-		r->region = dup_or_null(s->direct.region);
-		r->price_per_hour = s->direct.price > 0 ? s->direct.price : 0;
-		r->price_source = strdup(s->direct.source);
-		return;
-	}
-	if (c && c->has_estimate) {
-		r->estimate_s = (double)c->estimate.runtime;
-		r->cost_estimate = c->cost;
-		r->price_per_hour = c->estimate.runtime > 0 ? c->cost * 3600.0 / (double)c->estimate.runtime : 0;
-		r->price_source = dup_or_null(s->pl.plan->energy_source);
-		return;
-	}
-	if (s->profile) {
-		tctl_plan_options o = TCTL_PLAN_OPTIONS_INIT;
-		tctl_config *cfg = NULL;
-		tctl_catalog *cat = NULL;
-		if (tctl_config_load(&cfg, s->job->workdir) == 0 && tctl_catalog_load_default(&cat) == 0) {
-			tctl_plan_inputs in;
-			if (tctl_plan_inputs_gather(&in, cfg, NULL, s->job, s->profile, 0) == 0) {
-				o = in.opts;
-				r->price_per_hour = tctl_plan_local_hourly(s->job, s->profile, cat, &o);
-				r->price_source = strdup("local energy at the configured price per kWh");
-				tctl_plan_inputs_clear(&in);
-			}
-		}
-		tctl_error_clear();
-		tctl_catalog_free(cat);
-		tctl_config_free(cfg);
-	}
-}
-
-/* ---- the cloud ---- */
-
-static void notice(const submission *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void notice(const submission *s, const char *fmt, ...)
-{
-	const tctl_azure_options *o = s->opts->azure;
-	char line[600];
-	va_list ap;
-
-	if (!o || !o->notice)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	o->notice(line, o->notice_payload);
-}
-
-/* A job without an estimate sent to the cloud: its first VM size, nothing to plan with. */
-static int direct_choice(submission *s, tctl_catalog *cat)
-{
-	const tctl_job *job = s->job;
-	const tctl_price *p;
-
-	if (!job->cloud.vm_sizes_len)
-		return tctl_error_set(TCTL_EINVALID, "'%s' has no work estimate, so trainctl cannot "
-				      "choose a VM size for it: add an 'estimate' or name one in "
-				      "cloud.vm_sizes", job->name);
-	s->direct.size = job->cloud.vm_sizes[0];
-	s->direct.priority = job->cloud.priority == TCTL_PRIORITY_LOW ? TCTL_PRIORITY_LOW
-								       : TCTL_PRIORITY_DEDICATED;
-	s->direct.region = job->cloud.region ? job->cloud.region : s->pf.ws.region;
-	p = s->direct.region ? tctl_catalog_price(cat, s->direct.size, s->direct.region) : NULL;
-	s->direct.price = !p ? -1 : s->direct.priority == TCTL_PRIORITY_LOW ? p->low_priority
-									    : p->dedicated;
-	snprintf(s->direct.source, sizeof(s->direct.source), "%s", p && p->source ? p->source
-		 : "no price known");
-	if (!s->direct.region)
-		return tctl_error_set(TCTL_EINVALID, "'%s': no region: set cloud.region, the "
-				      "workspace's region or AZURE_LOCATION", job->name);
-	return 0;
-}
-
-/* The cloud candidate the quota ruled out that would have cost least: for the refusal. */
-static const tctl_candidate *quota_victim(const tctl_plan *p)
-{
-	const tctl_candidate *best = NULL;
-
-	for (size_t i = 0; i < p->candidates_len; i++) {
-		const tctl_candidate *c = &p->candidates[i];
-		if (!c->local && c->size && !strncmp(c->reason, "quota:", 6) &&
-		    (!best || c->cost < best->cost))
-			best = c;
-	}
-	return best;
-}
-
-static int replan(submission *s)
-{
-	tctl_plan_request req = { NULL, s->opts->prefer, s->opts->placement, 0, s->pf.quotas,
-				  s->pf.quotas_len, s->pf.prices, s->pf.prices_len };
-
-	tctl_planning_clear(&s->pl);
-	s->planned = false;
-	if (tctl_plan_job(&s->pl, s->job, s->l, &req) < 0)
-		return TCTL_ERROR;
-	s->planned = true;
-	return 0;
-}
-
-/* After the re-plan: say what the quota changed, or refuse with what is short. */
-static int quota_outcome(submission *s, const char *was, bool *out_local)
-{
-	const tctl_candidate *c = tctl_plan_choice(s->pl.plan), *v;
-	char now[160];
-
-	if (!c) {
-		if ((v = quota_victim(s->pl.plan)))
-			return tctl_azure_quota_refusal(&s->pf, v->size->name, v->size->family,
-							v->size->vcpus, v->nodes, v->priority);
-		return tctl_error_set(TCTL_ENOFIT, "nothing can run '%s': %s", s->job->name,
-				      s->pl.plan->why);
-	}
-	snprintf(s->out->summary, sizeof(s->out->summary), "%s", s->pl.plan->why);
-	*out_local = c->local;
-	snprintf(now, sizeof(now), "%s %s x%d", c->local ? "this machine" : c->size_name,
-		 c->local ? "" : tctl_priority_name(c->priority), c->nodes);
-	if (strcmp(was, now) && (v = quota_victim(s->pl.plan)))
-		notice(s, "quota: %s %s needs %d vCPUs of %s, %lld free in %s; chose %s instead",
-		       v->size_name, tctl_priority_name(v->priority), v->nodes * v->size->vcpus,
-		       v->priority == TCTL_PRIORITY_LOW ? "lowPriorityCores" : v->size->family,
-		       (long long)tctl_azure_quota_free(&s->pf.q, v->size->family, v->priority),
-		       s->pf.q.region, now);
-	return c->local ? capacity_from(s, s->pl.profile) : 0;
-}
-
-/* Quotas and prices of the region, read before anything is created; then plan again. */
-static int cloud_preflight(submission *s, bool *out_local)
-{
-	const tctl_candidate *c = s->planned ? tctl_plan_choice(s->pl.plan) : NULL;
-	tctl_config *cfg = s->planned ? s->pl.cfg : NULL;
-	tctl_catalog *cat = s->planned ? s->pl.cat : NULL;
-	const char *region = c ? c->region : s->job->cloud.region;
-	char was[160];
-	int rc;
-
-	if (!s->planned && ((rc = tctl_config_load(&cfg, s->job->workdir)) < 0 ||
-			    (rc = cfg->catalog ? tctl_catalog_load(&cat, cfg->catalog)
-					       : tctl_catalog_load_default(&cat)) < 0))
-		goto done;
-	if ((rc = tctl_azure_preflight_read(&s->pf, cfg, s->job, region, cat, s->opts->azure)) < 0)
-		goto done;
-	if (!s->planned) {
-		rc = direct_choice(s, cat);
-		if (rc == 0 && s->pf.q.read) {
-			const tctl_vm_size *vs = tctl_catalog_size(cat, s->direct.size);
-			int64_t free_now = vs ? tctl_azure_quota_free(&s->pf.q, vs->family,
-								      s->direct.priority) : -1;
-			if (vs && free_now >= 0 && free_now < vs->vcpus)
-				rc = tctl_azure_quota_refusal(&s->pf, vs->name, vs->family, vs->vcpus, 1,
-							      s->direct.priority);
-		}
-		goto done;
-	}
-	if (!s->pf.q.read)
-		goto done;   /* a dry run: nothing learned, the first plan stands */
-	snprintf(was, sizeof(was), "%s %s x%d", c->size_name, tctl_priority_name(c->priority), c->nodes);
-	if ((rc = replan(s)) == 0)
-		rc = quota_outcome(s, was, out_local);
-done:
-	if (!s->planned) {
-		tctl_catalog_free(cat);
-		tctl_config_free(cfg);
-	}
-	return rc;
-}
-
-static int run_cloud(submission *s)
-{
-	tctl_backend_options bo = TCTL_BACKEND_OPTIONS_INIT;
-	tctl_backend *b = NULL;
-	int rc;
-
-	s->out->placement = "cloud";
-	bo.azure = s->opts->azure;
-	if ((rc = tctl_backend_open(&b, "azureml", &bo)) == 0)
-		rc = b->submit(b, &s->l, s->job, &s->run);
-	tctl_backend_free(b);
-	return rc;
-}
-
 static int fill_run(submission *s)
 {
 	tctl_run *r = &s->run;
@@ -356,14 +58,13 @@ static int fill_run(submission *s)
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
 	r->attempt = 1;
-	r->over_budget_allowed = s->opts->allow_over_budget;
 	r->name = strdup(s->opts->name ? s->opts->name : s->job->name);
 	r->spec_path = dup_or_null(s->job->path);
 	if (!r->name || tctl_job_to_json(&r->spec, s->job) < 0)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	if (s->prov)
 		record_provenance(r, s->prov);
-	record_plan(s);
+	submit_record_plan(s);
 	return 0;
 }
 
@@ -391,13 +92,26 @@ static int open_ledger(submission *s)
 	return tctl_local_recover(s->l, &s->out->lost);
 }
 
+/* The run went over a budget with --allow-over-budget: its history says which. */
+static void note_over_budget(submission *s)
+{
+	if (!s->over_budget || !s->budget_note)
+		return;
+	/* starting a dispatcher closed the connection (none crosses a fork) */
+	if ((!s->l && tctl_ledger_open(&s->l, NULL) < 0) ||
+	    tctl_ledger_event_add(s->l, s->run.id, "queued", s->budget_note) < 0)
+		tctl_error_clear();
+}
+
 static int run_local(submission *s)
 {
 	int rc;
 
 	s->out->placement = "local";
 	/* a dispatcher started here also starts what the lost runs' end made room for */
-	if (s->job->parallel.enabled)
+	if (s->job->sweep.enabled)
+		rc = tctl_local_submit_sweep(&s->l, s->job, &s->cap, &s->run);
+	else if (s->job->parallel.enabled)
 		rc = tctl_local_submit_parallel(&s->l, s->job, &s->cap, &s->run);
 	else
 		rc = tctl_local_submit(&s->l, s->job, &s->cap, &s->run);
@@ -417,19 +131,24 @@ int tctl_submit(tctl_submit_result *out, const tctl_job *job, const tctl_submit_
 	s.job = job;
 	s.opts = opts;
 	s.out = out;
-	if ((rc = open_ledger(&s)) < 0 || (rc = provenance(&s)) < 0 || (rc = decide(&s, &local)) < 0)
+	if ((rc = open_ledger(&s)) < 0 || (rc = provenance(&s)) < 0 ||
+	    (rc = submit_decide(&s, &local)) < 0)
 		goto done;
-	if (!local && (rc = cloud_preflight(&s, &local)) < 0)
+	if (!local && (rc = submit_cloud_preflight(&s, &local)) < 0)
 		goto done;
-	if ((rc = fill_run(&s)) < 0 || (rc = local ? run_local(&s) : run_cloud(&s)) < 0)
+	if ((rc = fill_run(&s)) < 0 || (rc = local ? run_local(&s) : submit_run_cloud(&s)) < 0)
 		goto done;
 	memcpy(out->run_id, s.run.id, sizeof(out->run_id));
 	if (!local && opts->azure && opts->azure->dry_run)
-		goto done;
+		goto done;   /* nothing was recorded */
 	save_diff(&s);
+	note_over_budget(&s);
 done:
 	tctl_azure_preflight_clear(&s.pf);
 	tctl_run_clear(&s.run);
+	free(s.budget_note);
+	tctl_plan_free(s.alt);
+	tctl_config_free(s.own_cfg);
 	tctl_provenance_free(s.own_prov);
 	tctl_planning_clear(&s.pl);
 	tctl_profile_free(s.profile);

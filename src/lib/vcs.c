@@ -91,6 +91,12 @@ static int absolute_dir(char **out, const char *dir)
 
 int tctl_vcs_provenance(tctl_provenance **out, const char *dir)
 {
+	return tctl_vcs_provenance_at(out, dir, NULL, NULL);
+}
+
+int tctl_vcs_provenance_at(tctl_provenance **out, const char *dir, const char *commit,
+			   const char *branch)
+{
 	const tctl_git_ops *ops;
 	tctl_provenance *prov;
 	char *abs = NULL;
@@ -100,7 +106,7 @@ int tctl_vcs_provenance(tctl_provenance **out, const char *dir)
 		return error;
 	if (in_repository(abs)) {
 		if ((error = git_ops(&ops)) == 0)
-			error = ops->provenance(out, abs);
+			error = ops->provenance(out, abs, commit, branch);
 		free(abs);
 		return error;
 	}
@@ -246,8 +252,81 @@ void tctl_vcs_location_free(tctl_vcs_location *loc)
 	free(loc);
 }
 
-int tctl_vcs_event_updates(tctl_vcs_update **out, size_t *out_len, const char *dir,
-			   const char *event, const char *push_lines)
+int tctl_vcs_resolve(char out[TCTL_VCS_OID_SIZE], char **out_branch, const char *dir, const char *name)
+{
+	const tctl_git_ops *ops;
+	char *abs = NULL;
+	int error;
+
+	if (out_branch)
+		*out_branch = NULL;
+	if ((error = absolute_dir(&abs, dir)) < 0)
+		return error;
+	if ((error = tctl_vcs__resolve_fast(out, out_branch, abs, name)) != TCTL_ENOTSUPPORTED)
+		goto done;
+	if (!in_repository(abs))
+		error = tctl_error_set(TCTL_ENOTFOUND, "not in a git repository: '%s'", abs);
+	else if ((error = git_ops(&ops)) == 0)
+		error = ops->resolve(out, out_branch, abs, name);
+done:
+	free(abs);
+	return error;
+}
+
+void tctl_vcs_event_free(tctl_vcs_event *ev)
+{
+	if (!ev)
+		return;
+	free(ev->branch);
+	free(ev->push_lines);
+	free(ev);
+}
+
+/* HEAD (may be missing before a push: nothing is checked out then) and ORIG_HEAD (may be missing). */
+static int capture_commits(tctl_vcs_event *ev, const char *dir)
+{
+	bool push = !strcmp(ev->event, "pre-push");
+	int error = tctl_vcs_resolve(ev->commit, &ev->branch, dir, "HEAD");
+
+	if (error == TCTL_ENOTFOUND && push) {
+		tctl_error_clear();
+		ev->commit[0] = '\0';
+	} else if (error < 0) {
+		return error;
+	}
+	if (strcmp(ev->event, "post-merge"))
+		return 0;
+	if ((error = tctl_vcs_resolve(ev->orig_head, NULL, dir, "ORIG_HEAD")) == TCTL_ENOTFOUND) {
+		tctl_error_clear();
+		ev->orig_head[0] = '\0';
+		error = 0;
+	}
+	return error;
+}
+
+int tctl_vcs_event_capture(tctl_vcs_event **out, const char *dir, const char *event,
+			   const char *push_lines)
+{
+	tctl_vcs_event *ev;
+	int error;
+
+	if (strcmp(event, "post-commit") && strcmp(event, "post-merge") && strcmp(event, "pre-push"))
+		return tctl_error_set(TCTL_EINVALID, "unknown hook event '%s'", event);
+	if (!(ev = calloc(1, sizeof(*ev))) || (push_lines && !(ev->push_lines = strdup(push_lines)))) {
+		free(ev);
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	}
+	strcpy(ev->event, event);
+	if ((error = capture_commits(ev, dir)) < 0) {
+		tctl_vcs_event_free(ev);
+		return error;
+	}
+	*out = ev;
+	return 0;
+}
+
+int tctl_vcs_event_updates_at(tctl_vcs_update **out, size_t *out_len, const char *dir,
+			      const tctl_vcs_event *ev)
 {
 	const tctl_git_ops *ops;
 	char *abs = NULL;
@@ -258,8 +337,20 @@ int tctl_vcs_event_updates(tctl_vcs_update **out, size_t *out_len, const char *d
 	if (!in_repository(abs))
 		error = tctl_error_set(TCTL_ENOTFOUND, "not in a git repository: '%s'", abs);
 	else if ((error = git_ops(&ops)) == 0)
-		error = ops->event_updates(out, out_len, abs, event, push_lines);
+		error = ops->event_updates(out, out_len, abs, ev);
 	free(abs);
+	return error;
+}
+
+int tctl_vcs_event_updates(tctl_vcs_update **out, size_t *out_len, const char *dir,
+			   const char *event, const char *push_lines)
+{
+	tctl_vcs_event *ev = NULL;
+	int error;
+
+	if ((error = tctl_vcs_event_capture(&ev, dir, event, push_lines)) == 0)
+		error = tctl_vcs_event_updates_at(out, out_len, dir, ev);
+	tctl_vcs_event_free(ev);
 	return error;
 }
 
@@ -289,76 +380,4 @@ int tctl_vcs__worktree_files(char ***out, size_t *out_len, char **out_root, cons
 	if ((error = git_ops(&ops)) < 0)
 		return error;
 	return ops->worktree_files(out, out_len, out_root, abs_dir);
-}
-
-/* The git folder named by the `.git` entry at path (a folder, or a "gitdir: X" file). */
-static char *git_dir_of(const char *path)
-{
-	char *text = NULL, *dir = NULL, *nl;
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return NULL;
-	if (S_ISDIR(st.st_mode))
-		return strdup(path);
-	if (tctl_file_read(&text, NULL, path) < 0)
-		return NULL;
-	if (!strncmp(text, "gitdir: ", 8)) {
-		if ((nl = strchr(text, '\n')))
-			*nl = '\0';
-		if (text[8] == '/') {
-			dir = strdup(text + 8);
-		} else {
-			char *base = strdup(path), *slash = base ? strrchr(base, '/') : NULL;
-			if (slash)
-				*slash = '\0';
-			dir = slash ? tctl_path_join(base, text + 8) : NULL;
-			free(base);
-		}
-	}
-	free(text);
-	return dir;
-}
-
-/* HEAD's text: "ref: refs/heads/x" gives x, 40 hex digits mean detached. */
-static int parse_head(char **out, char *text)
-{
-	size_t len = strcspn(text, "\r\n");
-
-	text[len] = '\0';
-	if (!strncmp(text, "ref: refs/heads/", 16) && text[16]) {
-		*out = strdup(text + 16);
-		return *out ? 0 : tctl_error_set(TCTL_ENOMEM, "out of memory");
-	}
-	if (len == 40 && strspn(text, "0123456789abcdef") == 40) {
-		*out = NULL;
-		return 0;
-	}
-	return TCTL_ENOTFOUND;
-}
-
-int tctl_vcs_head_branch_fast(char **out, const char *dir)
-{
-	char *abs = NULL, *gitdir = NULL, *head = NULL, *text = NULL, *slash;
-	int error = TCTL_ENOTFOUND;
-
-	if (absolute_dir(&abs, dir) < 0)
-		return TCTL_ENOTFOUND;
-	for (;;) {
-		char *dotgit = tctl_path_join(abs, ".git");
-		gitdir = dotgit ? git_dir_of(dotgit) : NULL;
-		free(dotgit);
-		if (gitdir || !(slash = strrchr(abs, '/')) || slash == abs)
-			break;
-		*slash = '\0';
-	}
-	if (gitdir && (head = tctl_path_join(gitdir, "HEAD")) && tctl_file_read(&text, NULL, head) == 0)
-		error = parse_head(out, text);
-	if (error == TCTL_ENOTFOUND)
-		tctl_error_clear();
-	free(text);
-	free(head);
-	free(gitdir);
-	free(abs);
-	return error;
 }

@@ -14,16 +14,33 @@
 #include <unistd.h>
 
 #define MAX_OURS 64
+#define DISPATCHER_NAME "trainctl-sup"
+
 
 static pid_t ours[MAX_OURS];
 static int nours;
 
+/*
+ * A dispatcher, not part of a job's tree: one we forked, or any trainctl
+ * supervisor re-parented to us (we are a subreaper: a sibling dispatcher's
+ * own dispatchers, or those of a job that itself ran `trainctl submit`).
+ * Supervisors name themselves DISPATCHER_NAME.
+ */
 bool dispatcher_is_ours(pid_t pid)
 {
+	char path[64], comm[32] = "";
+	FILE *f;
+
 	for (int i = 0; i < nours; i++)
 		if (ours[i] == pid)
 			return true;
-	return false;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	return !strncmp(comm, DISPATCHER_NAME, strlen(DISPATCHER_NAME));
 }
 
 void dispatcher_detach_stdio(void)
@@ -101,6 +118,7 @@ void dispatcher_main(const char *ledger_path, const tctl_local_capacity *cap)
 	bool more;
 
 	nours = 0;
+	prctl(PR_SET_NAME, DISPATCHER_NAME);
 	block_signals();
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);

@@ -82,8 +82,32 @@ int group_start(tctl_ledger **l, tctl_run *parent, const tctl_local_capacity *ca
 	return rc;
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* A child ran the parent's code at the parent's prices: it records both (budgets and the
+ * cost report count children by repository, and price them as their parent was). */
+static void inherit(tctl_run *child, const tctl_run *p, double estimate)
+{
+	child->prov.in_repo = p->prov.in_repo;
+	child->prov.repo_root = dup_or_null(p->prov.repo_root);
+	child->prov.commit = dup_or_null(p->prov.commit);
+	child->prov.branch = dup_or_null(p->prov.branch);
+	child->prov.dirty = p->prov.dirty;
+	child->prov.diff_hash = dup_or_null(p->prov.diff_hash);
+	child->prov.remote_url = dup_or_null(p->prov.remote_url);
+	child->price_per_hour = p->price_per_hour;
+	child->price_source = dup_or_null(p->price_source);
+	child->cloud_equiv_per_hour = p->cloud_equiv_per_hour;
+	child->cloud_equiv_target = dup_or_null(p->cloud_equiv_target);
+	child->cost_estimate = estimate;
+	child->over_budget_allowed = p->over_budget_allowed;
+}
+
 int group_submit_child(group *g, const tctl_job *job, const char *name, int attempt,
-		       char out_id[TCTL_RUN_ID_SIZE])
+		       const char *params, char out_id[TCTL_RUN_ID_SIZE])
 {
 	tctl_run run;
 	int rc;
@@ -93,6 +117,9 @@ int group_submit_child(group *g, const tctl_job *job, const char *name, int atte
 	run.attempt = attempt;
 	run.name = strdup(name);
 	run.parent_id = strdup(g->parent_id);
+	run.params = params ? strdup(params) : NULL;
+	if (g->parent)
+		inherit(&run, g->parent, g->child_estimate);
 	if (!run.name || !run.parent_id || tctl_job_to_json(&run.spec, job) < 0) {
 		tctl_run_clear(&run);
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");

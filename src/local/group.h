@@ -10,6 +10,9 @@ typedef struct {
 	tctl_local_capacity cap;
 	char parent_id[TCTL_RUN_ID_SIZE];
 	bool cancelled;
+	const tctl_run *parent;  /* the parent as recorded (borrowed): children inherit its
+				    provenance and its prices at launch; NULL: none */
+	double child_estimate;   /* planned cost of one child, USD (0: unknown) */
 } group;
 
 /* The coordinator's body: runs detached, owns nothing of the caller's; must end with _exit. */
@@ -24,9 +27,12 @@ typedef void (*group_main_fn)(const char *ledger_path, const tctl_local_capacity
 int group_start(tctl_ledger **l, tctl_run *parent, const tctl_local_capacity *cap,
 		group_main_fn main_fn, void *arg);
 
-/* Record a queued child run of the group for `job` (its own spec) and start it when it fits. */
+/*
+ * Record a queued child run of the group for `job` (its own spec) and start it
+ * when it fits. `params` (a JSON object, may be NULL) is recorded with it.
+ */
 int group_submit_child(group *g, const tctl_job *job, const char *name, int attempt,
-		       char out_id[TCTL_RUN_ID_SIZE]);
+		       const char *params, char out_id[TCTL_RUN_ID_SIZE]);
 
 /* The group's children, oldest first. */
 int group_children(group *g, tctl_run_list *out);

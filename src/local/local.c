@@ -146,6 +146,28 @@ int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap)
 
 int tctl_local_cancel(tctl_ledger *l, tctl_run *run)
 {
+	return tctl_local_cancel_reason(l, run, NULL);
+}
+
+/* A running run keeps the reason of a cancel request in its reason column until it ends
+ * (the supervisor ends it with that reason). */
+static int request_cancel(tctl_ledger *l, tctl_run *now, const char *reason)
+{
+	char detail[400];
+	int rc;
+
+	now->cancel_requested = true;
+	free(now->reason);
+	now->reason = strdup(reason ? reason : "cancelled on request");
+	snprintf(detail, sizeof(detail), "cancel requested%s%s", reason ? ": " : "",
+		 reason ? reason : "");
+	if ((rc = tctl_ledger_event_add(l, now->id, "running", detail)) < 0)
+		return rc;
+	return tctl_ledger_run_save(l, now);
+}
+
+int tctl_local_cancel_reason(tctl_ledger *l, tctl_run *run, const char *reason)
+{
 	tctl_run *now = NULL;
 	bool signal_it = false;
 	int rc;
@@ -156,12 +178,10 @@ int tctl_local_cancel(tctl_ledger *l, tctl_run *run)
 		goto fail;
 	if (now->state == TCTL_RUN_QUEUED) {
 		now->ended_ms = tctl_now_ms();
-		rc = tctl_ledger_run_transition(l, now, TCTL_RUN_CANCELLED, "cancelled before it started");
+		rc = tctl_ledger_run_transition(l, now, TCTL_RUN_CANCELLED,
+						reason ? reason : "cancelled before it started");
 	} else if (now->state == TCTL_RUN_RUNNING) {
-		now->cancel_requested = true;
-		rc = tctl_ledger_event_add(l, now->id, "running", "cancel requested");
-		if (rc == 0)
-			rc = tctl_ledger_run_save(l, now);
+		rc = request_cancel(l, now, reason);
 		signal_it = true;
 	} else {
 		rc = tctl_error_set(TCTL_EINVALID, "run '%s' already ended (%s)", now->id,

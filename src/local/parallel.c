@@ -213,7 +213,7 @@ static int launch(coord *c, batch *bt, size_t index)
 		return rc;
 	snprintf(name, sizeof(name), "%s.%zu", c->job->name, index + 1);
 	bt->attempts++;
-	rc = group_submit_child(&c->g, cj, name, bt->attempts, bt->run_id);
+	rc = group_submit_child(&c->g, cj, name, bt->attempts, NULL, bt->run_id);
 	tctl_job_free(cj);
 	if (rc == 0)
 		bt->state = B_ACTIVE;
@@ -377,6 +377,7 @@ static void parallel_main(const char *path, const tctl_local_capacity *cap, cons
 	if (tctl_ledger_open(&c.g.l, path) < 0 || tctl_ledger_run_get(c.g.l, &parent, parent_id) < 0)
 		_exit(1);
 	c.run_dir = parent->run_dir ? strdup(parent->run_dir) : NULL;
+	c.g.parent = parent;
 	if (tctl_job_parse(&c.job, parent->spec, strlen(parent->spec), "ledger spec") < 0 ||
 	    plan_batches(&c) < 0)
 		group_finish(&c.g, TCTL_RUN_FAILED, tctl_error_last()->message);

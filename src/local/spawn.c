@@ -57,6 +57,16 @@ static char **env_gpus(char **env, const tctl_run *run, const tctl_local_capacit
 	return env;
 }
 
+/* <data>/checkpoints/<name>: stable across runs of one job, so a resubmitted job resumes.
+ * A child run (sweep trial, mini-batch) resumes only within its parent:
+ * <data>/checkpoints/_groups/<parent id>/<name> ('_' starts no job name). */
+static int checkpoint_dir(char **out, const char *data, const tctl_run *run)
+{
+	if (run->parent_id)
+		return asprintf(out, "%s/checkpoints/_groups/%s/%s", data, run->parent_id, run->name);
+	return asprintf(out, "%s/checkpoints/%s", data, run->name);
+}
+
 static int build_env(char ***out, const tctl_job *job, const tctl_run *run,
 		     const tctl_local_capacity *cap)
 {
@@ -77,7 +87,7 @@ static int build_env(char ***out, const tctl_job *job, const tctl_run *run,
 	}
 	env = env_set(env, "TRAINCTL_RUN_ID", run->id);
 	env = env_set(env, "TRAINCTL_RUN_DIR", run->run_dir);
-	if (tctl_dir_data(&data) == 0 && asprintf(&ckpt, "%s/checkpoints/%s", data, run->name) > 0) {
+	if (tctl_dir_data(&data) == 0 && checkpoint_dir(&ckpt, data, run) > 0) {
 		tctl_mkdir_p(ckpt, 0700);
 		env = env_set(env, "TRAINCTL_CHECKPOINT_DIR", ckpt);
 	}

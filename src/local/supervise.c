@@ -82,10 +82,10 @@ static void on_stop_signal(tctl_ledger *l, const tctl_run *run, job_proc *j, int
 static void on_stop_signal(tctl_ledger *l, const tctl_run *run, job_proc *j, int sig)
 {
 	tctl_run *now = NULL;
-	static char why[96];
+	static char why[320];
 
 	if (tctl_ledger_run_get(l, &now, run->id) == 0 && now->cancel_requested)
-		snprintf(why, sizeof(why), "cancelled on request");
+		snprintf(why, sizeof(why), "%s", now->reason ? now->reason : "cancelled on request");
 	else
 		snprintf(why, sizeof(why), "cancelled: supervisor received %s", strsignal(sig));
 	tctl_run_free(now);
@@ -104,13 +104,49 @@ static int stop_signal_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* Milliseconds until the next thing to do: the time limit or the SIGKILL of a stop. */
-static int next_wake(const job_proc *j, int64_t start, int64_t limit_ms)
+/* When the run must stop on its own limits: time, and cost (accrued at the price recorded
+ * at launch: price_per_hour x elapsed, checked like a time limit). */
+typedef struct {
+	int64_t time_ms;          /* 0: none */
+	int64_t cost_ms;          /* elapsed time at which the cost passes max_cost; 0: none */
+	double price_per_hour, max_cost;
+	char why[160];
+} run_limits;
+
+static void set_limits(run_limits *lim, const tctl_job *job, const tctl_run *run)
+{
+	memset(lim, 0, sizeof(*lim));
+	lim->time_ms = job->limits.max_run_duration * 1000;
+	lim->max_cost = job->limits.max_cost;
+	lim->price_per_hour = run->price_per_hour;
+	if (lim->max_cost > 0 && lim->price_per_hour > 0)
+		lim->cost_ms = (int64_t)(lim->max_cost / lim->price_per_hour * 3.6e6) + 1;
+}
+
+/* Stops the job when one of its limits is reached. */
+static void check_limits(job_proc *j, run_limits *lim, int64_t start, int64_t now)
+{
+	if (j->kill_at_ms)
+		return;
+	if (lim->time_ms && now - start >= lim->time_ms) {
+		ask_stop(j, TCTL_RUN_TIMED_OUT, "time limit reached");
+	} else if (lim->cost_ms && now - start >= lim->cost_ms) {
+		snprintf(lim->why, sizeof(lim->why), "max_cost reached: $%.4f > $%.4f (limits.max_cost, "
+			 "at $%.4f per hour)", lim->price_per_hour * (double)(now - start) / 3.6e6,
+			 lim->max_cost, lim->price_per_hour);
+		ask_stop(j, TCTL_RUN_CANCELLED, lim->why);
+	}
+}
+
+/* Milliseconds until the next thing to do: a limit, or the SIGKILL of a stop. */
+static int next_wake(const job_proc *j, int64_t start, const run_limits *lim)
 {
 	int64_t now = tctl_mono_ms(), wake = now + 1000;
 
-	if (limit_ms && !j->kill_at_ms && start + limit_ms < wake)
-		wake = start + limit_ms;
+	if (lim->time_ms && !j->kill_at_ms && start + lim->time_ms < wake)
+		wake = start + lim->time_ms;
+	if (lim->cost_ms && !j->kill_at_ms && start + lim->cost_ms < wake)
+		wake = start + lim->cost_ms;
 	if (j->kill_at_ms && j->kill_at_ms < wake)
 		wake = j->kill_at_ms;
 	return wake > now ? (int)(wake - now) : 0;
@@ -126,11 +162,11 @@ static void read_signals(tctl_ledger *l, const tctl_run *run, job_proc *j, int s
 }
 
 /*
- * Waits for the job while copying its output to the logs, enforcing the
- * time limit and honouring SIGTERM (cancel).
+ * Waits for the job while copying its output to the logs, enforcing its
+ * limits (time, cost) and honouring SIGTERM (cancel).
  */
 static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, log_sink *logs,
-		     int64_t limit_ms)
+		     run_limits *lim)
 {
 	int64_t start = tctl_mono_ms();
 	int sfd = stop_signal_fd();
@@ -140,13 +176,12 @@ static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, log_sink 
 				       { logs->pipe_fd[1], POLLIN, 0 } };
 		int64_t now = tctl_mono_ms();
 
-		if (limit_ms && !j->kill_at_ms && now - start >= limit_ms)
-			ask_stop(j, TCTL_RUN_TIMED_OUT, "time limit reached");
+		check_limits(j, lim, start, now);
 		if (j->kill_at_ms && now >= j->kill_at_ms) {
 			signal_tree(j->pid, SIGKILL);
 			j->kill_at_ms = now + 1000;
 		}
-		if (poll(p, 3, next_wake(j, start, limit_ms)) <= 0)
+		if (poll(p, 3, next_wake(j, start, lim)) <= 0)
 			continue;
 		if (p[1].revents)
 			logsink_pump(logs, 0);
@@ -159,23 +194,42 @@ static void wait_job(tctl_ledger *l, const tctl_run *run, job_proc *j, log_sink 
 		close(sfd);
 }
 
-/* After the main process ended: stop what it left behind in its group. */
-static void clean_leftovers(pid_t pgid)
+/* Processes of the job still alive: its group, or orphans re-parented to us (subreaper). */
+static bool leftovers(pid_t pgid)
 {
-	int64_t deadline;
+	pid_t kids[256];
+	int n;
 
-	if (kill(-pgid, SIGTERM) < 0)
-		return;
-	deadline = tctl_mono_ms() + LEFTOVER_GRACE_MS;
-	while (kill(-pgid, 0) == 0 && tctl_mono_ms() < deadline) {
-		struct timespec ts = { 0, 20000000L };
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		nanosleep(&ts, NULL);
-	}
-	kill(-pgid, SIGKILL);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+	if (kill(-pgid, 0) == 0)
+		return true;
+	n = proc_children(getpid(), kids, 256);
+	for (int i = 0; i < n; i++)
+		if (!dispatcher_is_ours(kids[i]))
+			return true;
+	return false;
+}
+
+/*
+ * After the main process ended: stop what it left behind, in its group or
+ * escaped into its own session (re-parented to us as a subreaper when its
+ * parent died): SIGTERM, then SIGKILL after LEFTOVER_GRACE_MS.
+ */
+static void clean_leftovers(pid_t pgid)
+{
+	int64_t deadline = tctl_mono_ms() + LEFTOVER_GRACE_MS;
+	struct timespec ts = { 0, 20000000L };
+
+	if (!leftovers(pgid))
+		return;
+	signal_tree(pgid, SIGTERM);
+	while (leftovers(pgid) && tctl_mono_ms() < deadline)
+		nanosleep(&ts, NULL);
+	for (int i = 0; i < 50 && leftovers(pgid); i++) {
+		signal_tree(pgid, SIGKILL);
+		nanosleep(&ts, NULL);
+	}
 }
 
 static void record_outcome(tctl_run *run, const job_proc *j, const log_sink *logs,
@@ -189,6 +243,8 @@ static void record_outcome(tctl_run *run, const job_proc *j, const log_sink *log
 	run->user_s = (double)j->ru.ru_utime.tv_sec + j->ru.ru_utime.tv_usec / 1e6;
 	run->sys_s = (double)j->ru.ru_stime.tv_sec + j->ru.ru_stime.tv_usec / 1e6;
 	run->cost = run->price_per_hour * (double)(run->ended_ms - run->started_ms) / 3.6e6;
+	run->cloud_equiv_cost = run->cloud_equiv_per_hour *
+				(double)(run->ended_ms - run->started_ms) / 3.6e6;
 	if (WIFEXITED(j->status)) {
 		run->exit_code = WEXITSTATUS(j->status);
 		run->term_signal = 0;
@@ -257,6 +313,7 @@ static int record_pid(tctl_ledger *l, tctl_run *run, pid_t pid)
 int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
 {
 	tctl_job *job = NULL;
+	run_limits lim;
 	job_proc j;
 	log_sink logs;
 	int pipes[2] = { -1, -1 };
@@ -291,7 +348,8 @@ int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
 	}
 	if ((rc = record_pid(l, run, j.pid)) < 0)
 		ask_stop(&j, TCTL_RUN_FAILED, "ledger write failed");
-	wait_job(l, run, &j, &logs, job->limits.max_run_duration * 1000);
+	set_limits(&lim, job, run);
+	wait_job(l, run, &j, &logs, &lim);
 	clean_leftovers(j.pid);
 	logsink_drain(&logs, tctl_mono_ms() + LEFTOVER_GRACE_MS);
 	record_outcome(run, &j, &logs, reason, sizeof(reason));

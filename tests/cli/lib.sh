@@ -41,6 +41,52 @@ expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$2'" "got      '$3'"; fi
 }
 
+# wait_log FILE PATTERN [SECONDS]: poll every 50 ms until a line of FILE matches the grep -E
+# pattern (default limit 30 s); on a timeout print the file as TAP diagnostics and fail.
+wait_log() {
+	_i=0; _lim=$(( ${3:-30} * 20 ))
+	while [ $_i -lt $_lim ]; do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05; _i=$((_i + 1))
+	done
+	echo "# no line matching /$2/ in $1 after ${3:-30} s"
+	sed 's/^/#   /' "$1" 2>/dev/null
+	return 1
+}
+
+# run_count: how many runs the ledger of $TRAINCTL_HOME holds
+run_count() {
+	"$TRAINCTL" list --all --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
+}
+
+# run_commits: the commit each run recorded (provenance.commit, "-" when none), sorted, one a line
+run_commits() {
+	"$TRAINCTL" list --all --json | python3 -c 'import json, sys
+print("\n".join(sorted((r.get("provenance") or {}).get("commit") or "-" for r in json.load(sys.stdin))))'
+}
+
+# wait_runs N [SECONDS]: poll until the ledger holds N runs (default limit 30 s)
+wait_runs() {
+	_i=0; _lim=$(( ${2:-30} * 20 ))
+	while [ $_i -lt $_lim ]; do
+		[ "$(run_count 2>/dev/null)" = "$1" ] && return 0
+		sleep 0.05; _i=$((_i + 1))
+	done
+	echo "# the ledger holds $(run_count 2>&1) runs, not $1, after ${2:-30} s"
+	return 1
+}
+
+# wait_idle [SECONDS]: poll until no run of $TRAINCTL_HOME is queued or running (default 60 s)
+wait_idle() {
+	_i=0; _lim=$(( ${1:-60} * 20 ))
+	while [ $_i -lt $_lim ]; do
+		[ "$("$TRAINCTL" list --state active --json 2>/dev/null)" = "[]" ] && return 0
+		sleep 0.05; _i=$((_i + 1))
+	done
+	echo "# runs still active after ${1:-60} s"
+	return 1
+}
+
 done_testing() {
 	echo "1..$T_N"
 	[ "$T_FAIL" -eq 0 ]

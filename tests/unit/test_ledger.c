@@ -237,6 +237,53 @@ static void spend_sums_recorded_costs(void **state)
 	tctl_ledger_free(l);
 }
 
+/* A ledger of schema 1 (before the cloud equivalent, params and collected columns) is
+ * migrated in place: its runs stay, the new columns read as unset, and they can be written. */
+static void schema_1_ledger_is_migrated(void **state)
+{
+	static const char *const drop[] = { "cloud_equiv_per_hour", "cloud_equiv_cost",
+					     "cloud_equiv_target", "params", "collected_ms" };
+	tctl_ledger *l = NULL;
+	tctl_run r, *got = NULL;
+	sqlite3 *db;
+	char sql[128];
+	(void)state;
+
+	assert_int_equal(tctl_ledger_open(&l, path), 0);
+	new_run(&r, "old", 1795856400000LL);
+	r.cost = 1.5;
+	assert_int_equal(tctl_ledger_run_insert(l, &r), 0);
+	tctl_ledger_free(l);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(sql, sizeof(sql), "ALTER TABLE runs DROP COLUMN %s", drop[i]);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(tctl_ledger_open(&l, path), 0);
+	assert_int_equal(tctl_ledger_run_get(l, &got, r.id), 0);
+	assert_string_equal(got->name, "old");
+	assert_true(got->cost == 1.5);
+	assert_true(got->cloud_equiv_per_hour == 0 && got->collected_ms == 0);
+	assert_null(got->params);
+	got->params = strdup("{\"lr\": 0.1}");
+	got->cloud_equiv_cost = 2.25;
+	assert_int_equal(tctl_ledger_run_save(l, got), 0);
+	tctl_run_free(got);
+	assert_int_equal(tctl_ledger_run_get(l, &got, r.id), 0);
+	assert_string_equal(got->params, "{\"lr\": 0.1}");
+	assert_true(got->cloud_equiv_cost == 2.25);
+	tctl_run_free(got);
+	tctl_run_clear(&r);
+	tctl_ledger_free(l);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "SELECT 1 FROM runs WHERE collected_ms IS NULL", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void newer_schema_is_refused_untouched(void **state)
 {
 	tctl_ledger *l = NULL;
@@ -331,6 +378,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(list_filters_by_state_name_and_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(calibration_is_a_geometric_mean, setup, teardown),
 		cmocka_unit_test_setup_teardown(spend_sums_recorded_costs, setup, teardown),
+		cmocka_unit_test_setup_teardown(schema_1_ledger_is_migrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_schema_is_refused_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(unwritable_data_folder_is_one_clear_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_writers_never_fail, setup, teardown),

@@ -158,7 +158,7 @@ static int do_item(job_state *st, tctl_http_client *c, const work_item *it, size
 	uint64_t off = it->block < 0 ? 0 : (uint64_t)it->block * st->u->block_size;
 	size_t len = it->block < 0 ? (size_t)f->size
 				   : (size_t)(f->size - off < st->u->block_size ? f->size - off : st->u->block_size);
-	char *data = NULL, *url = NULL, extra[96], id[32];
+	char *data = NULL, *url = NULL, extra[96] = "", id[32];
 	int error;
 
 	if (!f->abs_path) {

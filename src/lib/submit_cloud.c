@@ -142,8 +142,15 @@ int submit_cloud_preflight(submission *s, bool *out_local)
 		return rc;
 	cat = cat ? cat : own;
 	if ((rc = tctl_azure_preflight_read(&s->pf, s->cfg, s->job, c ? c->region : s->job->cloud.region,
-					    cat, s->opts->azure)) < 0)
+					    cat, s->opts->azure)) < 0) {
+		if (s->opts->placement != TCTL_PLACEMENT_CLOUD) {
+			char msg[768];
+			snprintf(msg, sizeof(msg), "%s", tctl_error_last()->message);
+			tctl_error_set(rc, "the plan chose Azure ML (%.200s), and %s; 'trainctl submit "
+				       "--local' runs it here", s->out->summary, msg);
+		}
 		goto done;
+	}
 	if (!s->planned) {
 		if ((rc = direct_choice(s, cat)) == 0)
 			rc = direct_quota(s, cat);

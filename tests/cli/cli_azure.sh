@@ -149,7 +149,7 @@ run "$TRAINCTL" quota set standardNCSv3Family=24
 expect_rc "quota set within the limit" 0
 expect_out "says what it set" "^workspace ws-dev: standardNCSv3Family limited to 24 vCPUs$"
 run "$TRAINCTL" quota
-expect_out "the workspace quota shows" '^standardNCSv3Family +0 +48 +- +24 +24$'
+expect_out "the workspace's use and quota show" '^standardNCSv3Family +0 +48 +0 +24 +24$'
 run "$TRAINCTL" quota set standardNCSv3Family=100
 expect_rc "above the subscription's limit: refused" 1
 expect_err "naming the limit" "100 vCPUs is above the subscription's limit of 48 in eastus"

@@ -485,6 +485,16 @@ def usages(req, state, m):
                       "type": "%s/vmFamily/usages" % PROV, "currentValue": _used(state, f),
                       "limit": fam_limit, "name": {"value": label, "localizedValue": label},
                       "unit": "Count"})
+        # a workspace with its own quota for the family reports its use of it too (as in the
+        # spec's Usage/list.json example: type workspaces/usages, id under the workspace)
+        with _lock:
+            capped = [(q, l) for q, l in _db["quotas"].items() if q.endswith("/quotas/" + ident)]
+        for qid, limit in capped:
+            ws_id = qid.rsplit("/quotas/", 1)[0]
+            items.append({"id": "%s/usages/%s" % (ws_id, ident), "amlWorkspaceLocation": m["loc"],
+                          "type": "%s/workspaces/usages" % PROV,
+                          "currentValue": min(_used(state, f), limit), "limit": limit,
+                          "name": {"value": label, "localizedValue": label}, "unit": "Count"})
     return _page(req, state, items)
 
 

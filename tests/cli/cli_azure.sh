@@ -239,6 +239,17 @@ expect_out "cancelled" "^$ID2 cancelled$"
 expect_eq "the fake's job is Canceled" "Canceled" "$(arm_q "s['jobs']['$ID2']['status']")"
 run "$TRAINCTL" list
 expect_out "list shows cloud runs" "^$ID2 +demo +cancelled"
+if command -v script >/dev/null 2>&1; then
+	printf 'new\n' > data/more.txt
+	run script -qec "'$TRAINCTL' submit --cloud" /dev/null
+	expect_out "on a terminal the upload shows its progress" 'upload: 7/7 files, [0-9.]+ KiB of [0-9.]+ KiB'
+else
+	skip "on a terminal the upload shows its progress" "no 'script' command for a pseudo-terminal"
+fi
+run "$TRAINCTL" submit --cloud --wait
+expect_rc "submit --cloud --wait follows the job and exits with its status" 0
+expect_out "printing the job's studio page" '^studio +https://ml\.azure\.com/runs/'
+expect_out "and how it ended" '^run [0-9a-z]{11} succeeded: Azure ML status Completed$'
 
 # ---- sweep and parallel jobs ----
 cat > sweep.json <<'EOF'
@@ -266,7 +277,7 @@ run "$TRAINCTL" submit --cloud par.json
 expect_rc "a parallel job goes to Azure ML" 0
 PAR=$OUT
 expect_eq "as a pipeline job with one parallel node" "Pipeline" "$(arm_q "s['jobs']['$PAR']['jobType']")"
-expect_err "its code carries the driver and one file per item" "uploaded \\(12 files\\)"
+expect_err "its code carries the driver and one file per item" "uploaded \\(13 files\\)"
 
 # ---- fault knobs: one job each, the ledger agrees with the fake, one clear line ----
 jobs_now() { arm_q "len(s['jobs'])"; }

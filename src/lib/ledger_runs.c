@@ -153,7 +153,7 @@ static int write_row(tctl_ledger *l, const tctl_run *r, bool insert)
 		rc = tctl_error_set(TCTL_ENOTFOUND, "no run '%s' in the ledger", r->id);
 	else if (rc == SQLITE_DONE)
 		rc = 0;
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc;
 }
 
@@ -166,7 +166,7 @@ static int id_taken(tctl_ledger *l, const char *id)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = ledger_step(l, st);
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc < 0 ? rc : rc == SQLITE_ROW;
 }
 
@@ -218,7 +218,7 @@ static int fetch_one(tctl_ledger *l, tctl_run **out, const char *tail, const cha
 	} else if (rc == SQLITE_DONE) {
 		rc = TCTL_ENOTFOUND;
 	}
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc;
 }
 
@@ -239,7 +239,7 @@ static int prefix_matches(tctl_ledger *l, const char *prefix, tctl_buf *list)
 		if (n++ < 5)
 			tctl_buf_printf(list, "%s%s", n > 1 ? ", " : "", sqlite3_column_text(st, 0));
 	}
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc < 0 ? rc : n;
 }
 
@@ -290,7 +290,7 @@ static bool pattern_is_common(tctl_ledger *l, const char *pattern)
 	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
 	if (ledger_step(l, st) == SQLITE_ROW)
 		common = sqlite3_column_int(st, 0) >= COMMON_MATCHES;
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return common;
 }
 
@@ -368,7 +368,7 @@ int tctl_ledger_run_list(tctl_ledger *l, tctl_run_list *out, const tctl_run_filt
 			break;
 		read_row(st, &out->runs[out->len++]);
 	}
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	if (rc < 0) {
 		tctl_run_list_free(out);
 		return rc;

@@ -88,14 +88,37 @@ const char *proc_boot_id(void)
 	return id;
 }
 
-int proc_children(pid_t parent, pid_t *out, int max)
+/* Direct children from /proc/PID/task/PID/children (one read; the kernel keeps the list):
+ * -1 when this kernel lacks the file (CONFIG_PROC_CHILDREN), so the caller scans instead. */
+static int children_file(pid_t parent, pid_t *out, int max)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *e;
+	char path[64], buf[4096], *p, *end;
 	int n = 0;
 
-	if (!d)
-		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent, (int)parent);
+	if (read_small(path, buf, sizeof(buf)) < 0)
+		return access(path, F_OK) == 0 ? 0 : -1;   /* empty: no children */
+	for (p = buf; n < max; p = end) {
+		long pid = strtol(p, &end, 10);
+		pid_t ppid;
+		if (end == p)
+			break;
+		/* the list includes zombies: only the living count */
+		if (stat_fields((pid_t)pid, NULL, &ppid) == 0 && ppid == parent)
+			out[n++] = (pid_t)pid;
+	}
+	return n;
+}
+
+int proc_children(pid_t parent, pid_t *out, int max)
+{
+	DIR *d;
+	struct dirent *e;
+	int n = children_file(parent, out, max);
+
+	if (n >= 0 || !(d = opendir("/proc")))
+		return n >= 0 ? n : 0;
+	n = 0;
 	while ((e = readdir(d)) && n < max) {
 		pid_t pid, ppid;
 		if (!isdigit((unsigned char)e->d_name[0]))

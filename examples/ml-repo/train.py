@@ -7,6 +7,7 @@ Exit status 0 when the final loss is under --target-loss, 1 otherwise (so
 import argparse
 import csv
 import json
+import math
 import os
 import sys
 
@@ -32,8 +33,15 @@ def main():
     w, b = [0.0, 0.0], 0.0
     for epoch in range(1, args.epochs + 1):
         w, b = model.step(w, b, rows, args.lr)
+        loss = model.mse(w, b, rows)
+        if not math.isfinite(loss) or loss > 1e12:
+            print(f"epoch {epoch}: training diverged (learning rate {args.lr} is too high)", flush=True)
+            return 1
+        if epoch % 10 == 0 or epoch == args.epochs:
+            # the metric line trainctl reads (docs/metrics.md): sweeps compare trials by it
+            print(f"TRAINCTL_METRIC step={epoch} loss={loss:.6g}", flush=True)
         if epoch % 50 == 0 or epoch == args.epochs:
-            print(f"epoch {epoch} loss {model.mse(w, b, rows):.5f}", flush=True)
+            print(f"epoch {epoch} loss {loss:.5f}", flush=True)
     loss = model.mse(w, b, rows)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "metrics.json"), "w") as f:

@@ -250,9 +250,15 @@ static json_t *early_termination(const tctl_sweep *sw)
 	return e;
 }
 
-static json_t *sweep_limits(const tctl_sweep *sw)
+/* Each trial's limit: the sweep's trial_timeout or the job's max_run_duration, the shorter
+ * (as a local trial gets: sweep_trial.c), so every trial has the job's hard limit. */
+static json_t *sweep_limits(const tctl_sweep *sw, int64_t max_run_duration)
 {
 	json_t *l = json_pack("{s:s}", "jobLimitsType", "Sweep");
+	int64_t trial = sw->limits.trial_timeout;
+
+	if (max_run_duration > 0 && (trial <= 0 || max_run_duration < trial))
+		trial = max_run_duration;
 
 	if (!l)
 		return NULL;
@@ -263,8 +269,8 @@ static json_t *sweep_limits(const tctl_sweep *sw)
 				    json_integer(sw->limits.max_concurrent_trials));
 	if (sw->limits.timeout > 0)
 		json_object_set_new(l, "timeout", duration(sw->limits.timeout));
-	if (sw->limits.trial_timeout > 0)
-		json_object_set_new(l, "trialTimeout", duration(sw->limits.trial_timeout));
+	if (trial > 0)
+		json_object_set_new(l, "trialTimeout", duration(trial));
 	return l;
 }
 
@@ -293,7 +299,7 @@ static int sweep_job(json_t *p, const tctl_workspace *ws, const tctl_azure_job_i
 	json_object_set_new(p, "trial", trial);
 	if ((et = early_termination(sw)))
 		json_object_set_new(p, "earlyTermination", et);
-	json_object_set_new(p, "limits", sweep_limits(sw));
+	json_object_set_new(p, "limits", sweep_limits(sw, in->job->limits.max_run_duration));
 	return 0;
 }
 

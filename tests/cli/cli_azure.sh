@@ -65,6 +65,12 @@ run "$TRAINCTL" submit --cloud --dry-run trainctl.json
 expect_rc "ml-repo: submit --cloud --dry-run exits 0" 0
 expect_out "its command line" '"command": "python3 train.py --epochs 200"'
 dry_json "ml-repo dry run" "$TRAINCTL" submit --cloud --dry-run --json trainctl.json
+run "$TRAINCTL" submit --cloud --dry-run sweep.json
+expect_rc "ml-repo sweep: submit --cloud --dry-run exits 0" 0
+expect_out "it becomes a sweep job" '"jobType": "Sweep"'
+expect_out "with the example's bandit policy" '"policyType": "Bandit"'
+expect_out "and every trial limited by the job's max_run_duration (10m)" '"trialTimeout": "PT10M"'
+dry_json "ml-repo sweep dry run" "$TRAINCTL" submit --cloud --dry-run --json sweep.json
 cd "$T_TMP" || exit 1
 dry_json "cluster ensure dry run" "$TRAINCTL" cluster ensure gpu1 --vm-size Standard_NC6s_v3 --priority low_priority --max-nodes 2 --dry-run --json
 dry_json "quota set dry run" "$TRAINCTL" quota set standardNCSv3Family=12 --dry-run --json

@@ -52,6 +52,21 @@ else
 	skip "train.py exits 1 when it misses the target" "python3 is not installed"
 fi
 
+# the sweep example: five learning rates, the bandit policy stops the losing ones
+if command -v python3 >/dev/null 2>&1; then
+	run env TRAINCTL_HOME="$T_TMP/sweep-home" make -s sweep TRAINCTL="$TRAINCTL"
+	expect_rc "make sweep runs the example's sweep" 0
+	expect_out "lr=0.05 wins" "^best: trial 1 \(lr=0\.05\): loss 0\.00[0-9]+ at step [0-9]+, run [0-9a-z]{11}$"
+	expect_out "the bandit policy stops lr=0.01 (too slow)" "^ 3 +lr=0\.01 .*stopped by the bandit policy at interval [0-9]+"
+	expect_out "and lr=0.6 (diverging)" "^ 4 +lr=0\.6 .*stopped by the bandit policy at interval [0-9]+"
+	expect_out "lr=1.2 diverges and fails by itself" "^ 5 +lr=1\.2 .*failed +exit 1$"
+	run sh -c "grep -l 'TRAINCTL_METRIC step=10 loss=' '$T_TMP/sweep-home'/data/runs/*/stdout* | wc -l"
+	expect_eq "every trial printed metric lines" "5" "$OUT"
+	rm -rf outputs
+else
+	skip "make sweep runs the example's sweep" "python3 is not installed"
+fi
+
 run make -s hooks TRAINCTL="$TRAINCTL"
 expect_rc "make hooks installs the hooks" 0
 # the hook answers the commit at once; a detached process submits and logs to hooks.log

@@ -148,6 +148,13 @@ int tctl_budget_check(tctl_budget_verdict *out, const tctl_config *cfg, tctl_led
 	tctl_budget_spend spend[TCTL_BUDGET_SCOPES];
 	int rc;
 
+	memset(spend, 0, sizeof(spend));
+	/* the month's spend is read only when a budget counts it (a scan of the month's runs) */
+	if (!(cfg->budgets.monthly_usd > 0) && !(job && tctl_config_job_budget(cfg, job) > 0) &&
+	    !(repo && *repo && tctl_config_repo_budget(cfg, repo) > 0)) {
+		tctl_budget_evaluate(out, cfg, job, repo, spend, estimate);
+		return 0;
+	}
 	if ((rc = tctl_budget_spend_gather(spend, l, job, repo, now_ms)) < 0)
 		return rc;
 	tctl_budget_evaluate(out, cfg, job, repo, spend, estimate);

@@ -48,7 +48,7 @@ static double gauss(void)
 
 static int parse(struct opts *o, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {   /* each option takes one value */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		long *target = NULL;
 		if (!v) {
@@ -73,7 +73,6 @@ static int parse(struct opts *o, int argc, char **argv)
 			}
 			*target = atol(v);
 		}
-		i++;
 	}
 	if (o->features < 1 || o->features > MAX_FEATURES || o->batch < 1 || o->samples < o->batch) {
 		fprintf(stderr, "train: need 1 <= features <= %d and 1 <= batch <= samples\n", MAX_FEATURES);

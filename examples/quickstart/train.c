@@ -202,8 +202,11 @@ int main(int argc, char **argv)
 		return 2;
 	x = malloc(sizeof(*x) * (size_t)(o.samples * o.features));
 	y = malloc(sizeof(*y) * (size_t)o.samples);
-	if (!x || !y)
+	if (!x || !y) {
+		free(x);
+		free(y);
 		return 1;
+	}
 	make_data(&o, x, y);
 	if (load_checkpoint(&o, &m))
 		printf("resumed from checkpoint at step %ld\n", m.step);
@@ -218,6 +221,8 @@ int main(int argc, char **argv)
 			save_checkpoint(&o, &m);
 		if (m.step == o.fail_at) {
 			fprintf(stderr, "train: failing at step %ld as asked\n", m.step);
+			free(x);
+			free(y);
 			return 3;
 		}
 		if (o.sleep_ms > 0) {

@@ -27,11 +27,13 @@ SQL
 echo "runs in ledger: $(sqlite3 "$DB" 'SELECT count(*) FROM runs')"
 Q="SELECT * FROM runs ORDER BY id DESC LIMIT 20"
 QF="SELECT * FROM runs WHERE state = 'failed' ORDER BY id DESC LIMIT 20"
-QN="SELECT * FROM runs WHERE name GLOB 'job-42' ORDER BY id DESC LIMIT 20"
+QN="SELECT * FROM runs WHERE name = 'job-42' ORDER BY id DESC LIMIT 20"
+QG="SELECT * FROM runs WHERE name GLOB 'job-4*' ORDER BY id DESC LIMIT 20"
 hyperfine -N --warmup 5 --runs 50 --export-json "$TMP/h.json" \
 	"$TRAINCTL list" "sqlite3 $DB \"$Q\"" \
 	"$TRAINCTL list --state failed" "sqlite3 $DB \"$QF\"" \
-	"$TRAINCTL list --name job-42" "sqlite3 $DB \"$QN\"" >/dev/null
+	"$TRAINCTL list --name job-42" "sqlite3 $DB \"$QN\"" \
+	"$TRAINCTL list --name 'job-4*'" "sqlite3 $DB \"$QG\"" >/dev/null
 python3 - "$TMP/h.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]

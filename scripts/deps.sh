@@ -21,7 +21,24 @@ for p in $want; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "installed" ] || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# the tests' npm tools (package.json: oav, Microsoft's spec validator; azurite, its storage
+# emulator) need node and npm; NodeSource's nodejs brings npm with it, Debian's does not
+if [ "${1:-build}" = test ] || [ "${1:-build}" = bench ]; then
+	command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+	command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
+
+npm_tools() {
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	[ -x "$root/node_modules/.bin/oav" ] && [ -x "$root/node_modules/.bin/azurite-blob" ] && return 0
+	echo "installing the test tools (package.json: oav, azurite) with npm ci" >&2
+	(cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
+}
+
+if [ -z "$missing" ]; then
+	case "${1:-build}" in test|bench) npm_tools ;; esac
+	exit 0
+fi
 
 cmd="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" -ne 0 ]; then
@@ -33,3 +50,4 @@ echo "installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null || true
 $cmd >/dev/null
+case "${1:-build}" in test|bench) npm_tools ;; esac

@@ -2,6 +2,7 @@
 #ifndef TRAINCTL_BACKEND_H
 #define TRAINCTL_BACKEND_H
 
+#include "trainctl/azure.h"
 #include "trainctl/job.h"
 #include "trainctl/ledger.h"
 #include "trainctl/local.h"
@@ -39,10 +40,11 @@ struct tctl_backend {
 typedef struct {
 	unsigned version;
 	const tctl_local_capacity *capacity;   /**< local: what runs may use (NULL: from the profile) */
+	const tctl_azure_options *azure;       /**< azureml: workspace, dry run, callbacks (NULL: none) */
 } tctl_backend_options;
 
 #define TCTL_BACKEND_OPTIONS_VERSION 1
-#define TCTL_BACKEND_OPTIONS_INIT { TCTL_BACKEND_OPTIONS_VERSION, NULL }
+#define TCTL_BACKEND_OPTIONS_INIT { TCTL_BACKEND_OPTIONS_VERSION, NULL, NULL }
 
 /**
  * Open the backend called `name` ("local", "azureml"). TCTL_ENOTSUPPORTED for a backend
@@ -54,5 +56,8 @@ void tctl_backend_free(tctl_backend *b);
 
 /** The local backend (local/backend_local.c). */
 int tctl_backend_local_open(tctl_backend **out, const tctl_backend_options *opts);
+
+/** The Azure ML backend (azure/backend_azureml.c). */
+int tctl_backend_azureml_open(tctl_backend **out, const tctl_backend_options *opts);
 
 #endif

@@ -105,6 +105,13 @@ int tctl_catalog_parse(tctl_catalog **out, const char *text, size_t len, const c
 
 void tctl_catalog_free(tctl_catalog *cat);
 
+/**
+ * Lay `prices` (read live, e.g. from Azure ML's vmSizes) over the catalog's:
+ * each replaces the entry for the same size and region, others are added.
+ * Strings are copied. TCTL_ENOMEM only.
+ */
+int tctl_catalog_set_prices(tctl_catalog *cat, const tctl_price *prices, size_t len);
+
 /** A GPU model by canonical name (case-insensitive); NULL when none. */
 const tctl_gpu_model *tctl_catalog_gpu(const tctl_catalog *cat, const char *name);
 

@@ -22,6 +22,11 @@ typedef struct {
 	tctl_prefer prefer;
 	tctl_placement placement;
 	int64_t now;             /* 0: the clock (or TRAINCTL_NOW) */
+	const tctl_plan_quota *quotas;  /* live quotas (Azure ML usages): used instead of the
+					   config's; NULL: the config's */
+	size_t quotas_len;
+	const tctl_price *prices;       /* live prices (Azure ML vmSizes) laid over the catalog */
+	size_t prices_len;
 } tctl_plan_request;
 
 /*

@@ -97,9 +97,10 @@ typedef struct {
 
 /**
  * The outputs cloud runs left in storage (from each job's outputs), for gc to
- * apply the same policy to. The Azure ML backend implements this; until it is
- * part of the build this returns TCTL_ENOTSUPPORTED, and gc prints the
- * storage lifecycle rule instead (tctl_retention_lifecycle_rule).
+ * apply the same policy to. trainctl's Azure ML jobs declare no outputs and
+ * Resource Manager does not list a datastore's blobs, so this returns
+ * TCTL_ENOTSUPPORTED, and gc prints the storage lifecycle rule instead
+ * (tctl_retention_lifecycle_rule).
  */
 int tctl_gc_cloud_outputs(tctl_cloud_output **out, size_t *out_len, tctl_ledger *l,
 			  const tctl_config *cfg);

@@ -2,6 +2,7 @@
 #ifndef TRAINCTL_SUBMIT_H
 #define TRAINCTL_SUBMIT_H
 
+#include "trainctl/azure.h"
 #include "trainctl/job.h"
 #include "trainctl/plan.h"
 #include "trainctl/run.h"
@@ -16,11 +17,12 @@ typedef struct {
 	const char *name;               /**< the run's name (default: the job's) */
 	bool allow_over_budget;         /**< recorded in the ledger when used */
 	const tctl_provenance *prov;    /**< given (hooks); NULL: read from the job's workdir */
+	const tctl_azure_options *azure; /**< a cloud run: workspace, dry run, what to tell the user */
 } tctl_submit_options;
 
 #define TCTL_SUBMIT_OPTIONS_VERSION 1
 #define TCTL_SUBMIT_OPTIONS_INIT { TCTL_SUBMIT_OPTIONS_VERSION, TCTL_PLACEMENT_AUTO, \
-	TCTL_PREFER_COST, NULL, false, NULL }
+	TCTL_PREFER_COST, NULL, false, NULL, NULL }
 
 typedef struct {
 	char run_id[TCTL_RUN_ID_SIZE];
@@ -35,9 +37,15 @@ typedef struct {
  * as the run's dirty.patch), plan it when it carries a work estimate (a job
  * without one runs locally when it fits), then hand it to the chosen
  * backend. Returns once the run is recorded; the run itself goes on in a
- * detached supervisor. Errors: TCTL_ENOFIT (never fits), TCTL_EBUDGET,
- * TCTL_ENOTSUPPORTED (a backend this build lacks), ledger errors; nothing
- * is recorded then.
+ * detached supervisor, or in Azure ML. When the plan chooses the cloud, the
+ * region's quotas and prices are read first and the job planned again with
+ * them (an over-quota candidate gives way to the next), then the cluster is
+ * ensured, the code uploaded and the job created (azure.h). Errors:
+ * TCTL_ENOFIT (never fits), TCTL_EQUOTA (no quota for any cloud candidate),
+ * TCTL_EBUDGET, ledger and Azure errors; nothing is recorded then, except a
+ * cloud run whose job PUT failed (recorded as failed, with Azure's error).
+ * With opts->azure->dry_run, nothing is recorded or created: the requests
+ * go to opts->azure->on_request.
  */
 int tctl_submit(tctl_submit_result *out, const tctl_job *job, const tctl_submit_options *opts);
 

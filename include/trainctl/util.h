@@ -61,6 +61,16 @@ int tctl_dir_config(char **out);
 int tctl_dir_data(char **out);
 int tctl_dir_cache(char **out);
 
+/**
+ * Replace *dst with a copy of `src` (NULL: *dst becomes NULL); the old string
+ * is freed. Returns 0 or TCTL_ENOMEM (then *dst is unchanged).
+ */
+int tctl_str_set(char **dst, const char *src);
+
+/** The path of `name` in trainctl's cache / data folder (not created). Caller frees. */
+int tctl_cache_path(char **out, const char *name);
+int tctl_data_path(char **out, const char *name);
+
 /** Wall clock in milliseconds / seconds since the epoch. */
 int64_t tctl_now_ms(void);
 int64_t tctl_now(void);

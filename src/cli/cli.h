@@ -77,6 +77,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 #define CLI_COMMANDS(X) \
 	X(auth, "check the Azure credential: which one is found and whether it works") \
 	X(cancel, "stop queued or running runs") \
+	X(cluster, "AmlCompute clusters: ensure, list, check for idle cost") \
 	X(config, "show the merged configuration and where each value came from") \
 	X(cost, "what was spent, and what running locally saved") \
 	X(gc, "apply retention policies: remove old run folders and checkpoints") \
@@ -86,6 +87,7 @@ int cli_dispatch_sub(const char *parent, const cli_subcommand *subs, int argc, c
 	X(plan, "price every way to run a job and say which one wins") \
 	X(prices, "refresh VM prices from the Azure Retail Prices API") \
 	X(profile, "what this machine has: CPUs, NUMA, memory, GPUs, limits") \
+	X(quota, "vCPU quotas per VM family: subscription and workspace; set one") \
 	X(simulate, "replay a job trace through the planner and three baselines") \
 	X(status, "show one run in detail, with its history") \
 	X(submit, "record a run of a job and start it") \

@@ -1,4 +1,5 @@
 /* cmd_cancel.c: `trainctl cancel RUN`: stop a queued or running run (SIGTERM, then SIGKILL). */
+#include "azure_cli.h"
 #include "cli.h"
 #include "common.h"
 #include "trainctl/error.h"
@@ -54,7 +55,7 @@ static int cancel_one(tctl_ledger *l, const char *ref)
 
 	if ((rc = tctl_ledger_run_get(l, &run, ref)) < 0)
 		return rc;
-	if ((rc = tctl_backend_open(&b, run->backend, NULL)) == 0)
+	if ((rc = tctl_backend_open(&b, run->backend, cli_backend_options())) == 0)
 		rc = b->cancel(b, l, run);
 	tctl_backend_free(b);
 	if (rc == 0 && opt.wait)

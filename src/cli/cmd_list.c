@@ -1,4 +1,5 @@
 /* cmd_list.c: `trainctl list`: runs, newest first, filtered by state, name and age. */
+#include "azure_cli.h"
 #include "cli.h"
 #include "common.h"
 #include "trainctl/error.h"
@@ -108,7 +109,9 @@ int cmd_list(int argc, char **argv)
 		return cli_usage_error(&spec, "unexpected argument '%s'", argv[0]);
 	if ((rc = build_filter(&f)) != 0)
 		return rc;
-	if (cli_ledger_open(&l) < 0 || tctl_ledger_run_list(l, &runs, &f) < 0) {
+	if (cli_ledger_open(&l) == 0)
+		cli_refresh_cloud_runs(l);
+	if (!l || tctl_ledger_run_list(l, &runs, &f) < 0) {
 		rc = cli_fail();
 	} else if (opt.json) {
 		rc = print_json(&runs);

@@ -1,4 +1,5 @@
 /* cmd_logs.c: `trainctl logs RUN [-f]`: a run's stdout and stderr, optionally followed to its end. */
+#include "azure_cli.h"
 #include "cli.h"
 #include "common.h"
 #include "trainctl/error.h"
@@ -37,7 +38,7 @@ int cmd_logs(int argc, char **argv)
 		return cli_usage_error(&spec, npos ? "one run at a time" : "which run?");
 	fflush(stdout);
 	if (cli_ledger_open(&l) < 0 || tctl_ledger_run_get(l, &run, argv[0]) < 0 ||
-	    tctl_backend_open(&b, run->backend, NULL) < 0 ||
+	    tctl_backend_open(&b, run->backend, cli_backend_options()) < 0 ||
 	    b->logs(b, l, run, STDOUT_FILENO, STDERR_FILENO, opt.follow) < 0)
 		rc = cli_fail();
 	tctl_backend_free(b);

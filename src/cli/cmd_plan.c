@@ -54,7 +54,7 @@ static int print_plan(const tctl_plan *plan)
 
 int cmd_plan(int argc, char **argv)
 {
-	tctl_plan_request req = { NULL, TCTL_PREFER_COST, TCTL_PLACEMENT_AUTO, 0 };
+	tctl_plan_request req = { NULL, TCTL_PREFER_COST, TCTL_PLACEMENT_AUTO, 0, NULL, 0, NULL, 0 };
 	tctl_planning pl;
 	tctl_ledger *l = NULL;
 	tctl_job *job = NULL;

@@ -1,4 +1,5 @@
 /* cmd_status.c: `trainctl status RUN`: one run in detail, with its history. */
+#include "azure_cli.h"
 #include "cli.h"
 #include "common.h"
 #include "trainctl/backend.h"
@@ -97,7 +98,7 @@ static int refresh(tctl_ledger *l, tctl_run *run)
 
 	if (tctl_run_state_terminal(run->state))
 		return 0;
-	if (tctl_backend_open(&b, run->backend, NULL) < 0) {
+	if (tctl_backend_open(&b, run->backend, cli_backend_options()) < 0) {
 		fprintf(stderr, "warning: %s; showing what the ledger last recorded\n",
 			tctl_error_last()->message);
 		return 0;

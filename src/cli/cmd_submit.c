@@ -1,6 +1,8 @@
 /* cmd_submit.c: `trainctl submit`: record a run and start it (locally for now), optionally waiting for it. */
+#include "azure_cli.h"
 #include "cli.h"
 #include "common.h"
+#include "trainctl/backend.h"
 #include "trainctl/error.h"
 #include "trainctl/job.h"
 #include "trainctl/local.h"
@@ -12,8 +14,8 @@
 #include <unistd.h>
 
 static struct {
-	bool local, cloud, wait, json, quiet, over_budget;
-	const char *name, *prefer;
+	bool local, cloud, wait, json, quiet, over_budget, dry_run, verbose;
+	const char *name, *prefer, *workspace;
 } opt;
 
 static const cli_option options[] = {
@@ -26,18 +28,26 @@ static const cli_option options[] = {
 	  "cheapest that meets the deadline (default), or earliest finish within budget" },
 	{ "allow-over-budget", 0, CLI_OPT_FLAG, &opt.over_budget, NULL,
 	  "submit even when a budget would be crossed (recorded with the run)" },
-	{ "json", 0, CLI_OPT_FLAG, &opt.json, NULL, "print the run as JSON" },
+	{ "workspace", 0, CLI_OPT_STRING, &opt.workspace, "PROFILE",
+	  "Azure ML workspace profile (default: the job's cloud.workspace, else the config's)" },
+	{ "dry-run", 'n', CLI_OPT_FLAG, &opt.dry_run, NULL,
+	  "cloud: print every request that would be sent; send nothing, record nothing" },
+	{ "verbose", 'v', CLI_OPT_FLAG, &opt.verbose, NULL, "trace HTTP on stderr (secrets redacted)" },
+	{ "json", 0, CLI_OPT_FLAG, &opt.json, NULL, "print the run as JSON (with --dry-run: the requests)" },
 	{ "quiet", 'q', CLI_OPT_FLAG, &opt.quiet, NULL, "print only the run id" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
 static const cli_spec spec = {
-	"submit", "[job.json] [--local|--cloud] [--wait] [-- cmd args...]",
+	"submit", "[job.json] [--local|--cloud] [--wait] [--dry-run] [-- cmd args...]",
 	"record a run of a job and start it",
 	"With no job file, reads ./trainctl.json. After '--', runs that command\n"
 	"with default resources and no job file. The run starts as soon as its cpus,\n"
 	"memory and GPUs fit beside the runs already running; until then it waits\n"
-	"in the queue. The run survives the terminal; 'trainctl logs RUN -f' follows it.",
+	"in the queue. The run survives the terminal; 'trainctl logs RUN -f' follows it.\n"
+	"When the plan chooses Azure ML (or --cloud), the region's quotas and prices\n"
+	"are read first, then the cluster is ensured, the code uploaded and the job\n"
+	"created (docs/azure.md); --dry-run prints those requests instead.",
 	options,
 };
 
@@ -78,14 +88,28 @@ static int report(tctl_ledger *l, const tctl_submit_result *res)
 	return 0;
 }
 
-static int wait_for(tctl_ledger *l, const char *id)
+static int wait_for(tctl_ledger *l, const char *id, bool cloud, const tctl_azure_options *azure)
 {
 	tctl_run *final = NULL;
 	int status;
 
 	fflush(stdout);
-	if (tctl_local_follow(l, id, STDOUT_FILENO, STDERR_FILENO, true, &final) < 0)
+	if (cloud) {
+		tctl_backend_options bo = TCTL_BACKEND_OPTIONS_INIT;
+		tctl_backend *b = NULL;
+		tctl_run *run = NULL;
+		int rc;
+		bo.azure = azure;
+		rc = tctl_ledger_run_get(l, &run, id);
+		if (rc == 0 && (rc = tctl_backend_open(&b, "azureml", &bo)) == 0)
+			rc = b->logs(b, l, run, STDOUT_FILENO, STDERR_FILENO, true);
+		tctl_backend_free(b);
+		tctl_run_free(run);
+		if (rc < 0 || tctl_ledger_run_get(l, &final, id) < 0)
+			return cli_fail();
+	} else if (tctl_local_follow(l, id, STDOUT_FILENO, STDERR_FILENO, true, &final) < 0) {
 		return cli_fail();
+	}
 	status = cli_run_exit_status(final);
 	if (final->state != TCTL_RUN_SUCCEEDED || (final->reason && strcmp(final->reason, "exit 0")))
 		fprintf(stderr, "trainctl: run %s %s (%s)\n", final->id,
@@ -100,6 +124,7 @@ int cmd_submit(int argc, char **argv)
 	tctl_submit_result res;
 	tctl_ledger *l = NULL;
 	tctl_job *job = NULL;
+	cli_azure az;
 	int npos, dashdash, ex, rc;
 
 	memset(&opt, 0, sizeof(opt));
@@ -107,6 +132,9 @@ int cmd_submit(int argc, char **argv)
 		return ex;
 	if (opt.local && opt.cloud)
 		return cli_usage_error(&spec, "--local and --cloud exclude each other");
+	if (opt.dry_run && (opt.local || opt.wait))
+		return cli_usage_error(&spec, "--dry-run shows a cloud run's requests: not with %s",
+				       opt.local ? "--local" : "--wait");
 	if (opt.prefer && strcmp(opt.prefer, "cost") && strcmp(opt.prefer, "time"))
 		return cli_usage_error(&spec, "option '--prefer' expects 'cost' or 'time', got '%s'",
 				       opt.prefer);
@@ -117,10 +145,22 @@ int cmd_submit(int argc, char **argv)
 	so.prefer = opt.prefer && !strcmp(opt.prefer, "time") ? TCTL_PREFER_TIME : TCTL_PREFER_COST;
 	so.name = opt.name;
 	so.allow_over_budget = opt.over_budget;
+	cli_azure_init(&az, opt.dry_run, opt.json, opt.verbose);
+	az.azure.workspace = opt.workspace;
+	so.azure = &az.azure;
 	if (tctl_submit(&res, job, &so) < 0) {
-		rc = cli_fail();
+		rc = cli_azure_finish(&az, cli_fail());
 		goto done;
 	}
+	if (opt.dry_run) {
+		if (strcmp(res.placement ? res.placement : "", "cloud"))
+			fprintf(stderr, "trainctl: dry run: the plan chose this machine; --dry-run only "
+				"shows the requests of a cloud run ('--cloud' forces one); nothing was "
+				"started\n");
+		rc = cli_azure_finish(&az, 0);
+		goto done;
+	}
+	cli_azure_finish(&az, 0);
 	if (res.lost)
 		fprintf(stderr, "trainctl: %d run%s lost (supervisor gone); see 'trainctl list --state lost'\n",
 			res.lost, res.lost == 1 ? "" : "s");
@@ -130,7 +170,7 @@ int cmd_submit(int argc, char **argv)
 	}
 	rc = report(l, &res);
 	if (rc == 0 && opt.wait)
-		rc = wait_for(l, res.run_id);
+		rc = wait_for(l, res.run_id, !strcmp(res.placement, "cloud"), &az.azure);
 done:
 	tctl_job_free(job);
 	tctl_ledger_free(l);

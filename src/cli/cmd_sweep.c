@@ -1,4 +1,5 @@
 /* cmd_sweep.c: `trainctl sweep`: run a job's hyperparameter sweep here and show its trials. */
+#include "azure_cli.h"
 #include "cli.h"
 #include "common.h"
 #include "trainctl/error.h"
@@ -134,15 +135,28 @@ static int start(tctl_job *job)
 	tctl_submit_options so = TCTL_SUBMIT_OPTIONS_INIT;
 	tctl_submit_result res;
 	tctl_ledger *l = NULL;
+	cli_azure az;
 	int rc;
 
 	so.placement = opt.local ? TCTL_PLACEMENT_LOCAL : TCTL_PLACEMENT_AUTO;
 	so.allow_over_budget = opt.over_budget;
 	so.name = opt.name;
-	if (tctl_submit(&res, job, &so) < 0)
+	cli_azure_init(&az, false, false, false);
+	so.azure = &az.azure;
+	rc = tctl_submit(&res, job, &so);
+	cli_azure_finish(&az, 0);
+	if (rc < 0)
 		return cli_fail();
 	if (res.warning[0])
 		fprintf(stderr, "warning: %s\n", res.warning);
+	if (res.placement && !strcmp(res.placement, "cloud")) {
+		/* an Azure ML sweep job runs its trials itself: 'status' follows it */
+		printf("%s\n", res.run_id);
+		if (!opt.quiet)
+			fprintf(stderr, "trainctl: sweep %s is an Azure ML sweep job (%s); 'trainctl "
+				"status %s' follows it\n", res.run_id, res.summary, res.run_id);
+		return 0;
+	}
 	if (opt.detach) {
 		printf("%s\n", res.run_id);
 		return 0;

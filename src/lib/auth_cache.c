@@ -22,14 +22,7 @@
 
 int auth_cache_path(char **out)
 {
-	char *dir = NULL;
-	int error;
-
-	if ((error = tctl_dir_cache(&dir)) < 0)
-		return error;
-	*out = tctl_path_join(dir, "tokens.json");
-	free(dir);
-	return *out ? 0 : tctl_error_set(TCTL_ENOMEM, "out of memory");
+	return tctl_cache_path(out, "tokens.json");
 }
 
 static void hash_key(char out[TCTL_SHA256_HEX_SIZE], const char *key)

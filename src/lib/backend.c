@@ -12,6 +12,8 @@ int tctl_backend_open(tctl_backend **out, const char *name, const tctl_backend_o
 		opts = &defaults;
 	if (name && !strcmp(name, "local"))
 		return tctl_backend_local_open(out, opts);
+	if (name && !strcmp(name, "azureml"))
+		return tctl_backend_azureml_open(out, opts);
 	return tctl_error_set(TCTL_ENOTSUPPORTED, "backend '%s' is not part of this build",
 			      name ? name : "(none)");
 }

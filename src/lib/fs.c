@@ -159,6 +159,39 @@ int tctl_dir_cache(char **out)
 	return xdg_dir(out, "cache", "XDG_CACHE_HOME", ".cache");
 }
 
+int tctl_str_set(char **dst, const char *src)
+{
+	char *s = NULL;
+
+	if (src && !(s = strdup(src)))
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int dir_path(char **out, int (*dir_fn)(char **), const char *name)
+{
+	char *dir = NULL;
+	int error;
+
+	if ((error = dir_fn(&dir)) < 0)
+		return error;
+	*out = tctl_path_join(dir, name);
+	free(dir);
+	return *out ? 0 : tctl_error_set(TCTL_ENOMEM, "out of memory");
+}
+
+int tctl_cache_path(char **out, const char *name)
+{
+	return dir_path(out, tctl_dir_cache, name);
+}
+
+int tctl_data_path(char **out, const char *name)
+{
+	return dir_path(out, tctl_dir_data, name);
+}
+
 int64_t tctl_now_ms(void)
 {
 	struct timespec ts;

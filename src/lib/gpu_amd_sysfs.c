@@ -1,6 +1,7 @@
 /* gpu_amd_sysfs.c: AMD GPU memory (and product name) from the amdgpu driver's sysfs files. */
 #include "profile_priv.h"
 #include "trainctl/error.h"
+#include "trainctl/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,17 +33,6 @@ static bool read_attr(char *buf, size_t size, const char *root, const char *bdf,
 	return buf[0] != '\0';
 }
 
-static int replace(char **dst, const char *src)
-{
-	char *s = strdup(src);
-
-	if (!s)
-		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	free(*dst);
-	*dst = s;
-	return 0;
-}
-
 /*
  * mem_info_vram_total (bytes) replaces hwloc's memory, except for an APU
  * already given its unified memory: there the driver's VRAM is only the
@@ -60,12 +50,12 @@ static int enrich_one(tctl_gpu *g, const char *root)
 		v = strtoull(buf, &end, 10);
 		if (!errno && end != buf && !*end && v) {
 			g->memory = v;
-			if ((error = replace(&g->memory_source, "sysfs")) < 0)
+			if ((error = tctl_str_set(&g->memory_source, "sysfs")) < 0)
 				return error;
 		}
 	}
 	if (read_attr(buf, sizeof(buf), root, g->pci_bus_id, "product_name")) {
-		if ((error = replace(&g->model, buf)) < 0 || (error = replace(&g->model_source, "sysfs")) < 0)
+		if ((error = tctl_str_set(&g->model, buf)) < 0 || (error = tctl_str_set(&g->model_source, "sysfs")) < 0)
 			return error;
 	}
 	return 0;

@@ -1,6 +1,7 @@
 /* gpu_nvml.c: NVIDIA GPU model and memory from NVML (libnvidia-ml.so.1, loaded at run time, no headers). */
 #include "profile_priv.h"
 #include "trainctl/error.h"
+#include "trainctl/util.h"
 
 #include <dlfcn.h>
 #include <stdlib.h>
@@ -51,17 +52,6 @@ static bool nvml_open(nvml_api *api)
 	return false;
 }
 
-static int replace(char **dst, const char *src)
-{
-	char *s = strdup(src);
-
-	if (!s)
-		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	free(*dst);
-	*dst = s;
-	return 0;
-}
-
 static int enrich_one(tctl_gpu *g, const nvml_api *api, bool *used)
 {
 	char name[NVML_NAME_SIZE] = "";
@@ -74,12 +64,12 @@ static int enrich_one(tctl_gpu *g, const nvml_api *api, bool *used)
 	*used = true;
 	if (api->name(d, name, sizeof(name)) == NVML_SUCCESS && name[0]) {
 		name[sizeof(name) - 1] = '\0';
-		if ((error = replace(&g->model, name)) < 0 || (error = replace(&g->model_source, "nvml")) < 0)
+		if ((error = tctl_str_set(&g->model, name)) < 0 || (error = tctl_str_set(&g->model_source, "nvml")) < 0)
 			return error;
 	}
 	if (api->memory(d, &mem) == NVML_SUCCESS && mem.total) {
 		g->memory = mem.total;
-		if ((error = replace(&g->memory_source, "nvml")) < 0)
+		if ((error = tctl_str_set(&g->memory_source, "nvml")) < 0)
 			return error;
 	}
 	return 0;

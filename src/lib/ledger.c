@@ -69,9 +69,53 @@ int ledger_error(tctl_ledger *l, const char *what)
 
 int ledger_prepare(tctl_ledger *l, sqlite3_stmt **out, const char *sql)
 {
-	if (sqlite3_prepare_v2(l->db, sql, -1, out, NULL) != SQLITE_OK)
+	int free_slot = -1;
+
+	for (int i = 0; i < LEDGER_STMT_CACHE; i++) {
+		if (!l->stmts[i].sql) {
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		if (!l->stmts[i].busy && !strcmp(l->stmts[i].sql, sql)) {
+			l->stmts[i].busy = 1;
+			*out = l->stmts[i].st;
+			return 0;
+		}
+	}
+	if (sqlite3_prepare_v3(l->db, sql, -1, free_slot >= 0 ? SQLITE_PREPARE_PERSISTENT : 0,
+			       out, NULL) != SQLITE_OK)
 		return ledger_error(l, "prepare");
+	if (free_slot >= 0 && (l->stmts[free_slot].sql = strdup(sql))) {
+		l->stmts[free_slot].st = *out;
+		l->stmts[free_slot].busy = 1;
+	}
 	return 0;
+}
+
+void ledger_finish(tctl_ledger *l, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < LEDGER_STMT_CACHE; i++) {
+		if (l->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			l->stmts[i].busy = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+static void cache_clear(tctl_ledger *l)
+{
+	for (int i = 0; i < LEDGER_STMT_CACHE; i++) {
+		sqlite3_finalize(l->stmts[i].st);
+		free(l->stmts[i].sql);
+		l->stmts[i].st = NULL;
+		l->stmts[i].sql = NULL;
+	}
 }
 
 static void backoff(int attempt)
@@ -125,7 +169,7 @@ static int user_version(tctl_ledger *l, int *out)
 		return rc;
 	rc = ledger_step(l, st);
 	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc < 0 ? rc : 0;
 }
 
@@ -257,6 +301,7 @@ void tctl_ledger_free(tctl_ledger *l)
 {
 	if (!l)
 		return;
+	cache_clear(l);
 	if (l->db)
 		sqlite3_close_v2(l->db);
 	free(l->dir);

@@ -74,7 +74,7 @@ int tctl_ledger_cost_rows(tctl_ledger *l, tctl_cost_row **out, size_t *out_len, 
 	while ((rc = ledger_step(l, st)) == SQLITE_ROW)
 		if ((rc = push_row(&rows, &len, &cap, st)) < 0)
 			break;
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	if (rc < 0) {
 		tctl_cost_rows_free(rows, len);
 		return rc;
@@ -109,7 +109,7 @@ int tctl_ledger_run_collected(tctl_ledger *l, const char *run_id, int64_t at_ms,
 	sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, at_ms);
 	rc = ledger_step(l, st);
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	if (rc < 0)
 		goto fail;
 	if (sqlite3_changes(l->db) == 0) {

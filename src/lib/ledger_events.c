@@ -21,7 +21,7 @@ int tctl_ledger_event_add(tctl_ledger *l, const char *run_id, const char *state,
 	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, detail, -1, SQLITE_STATIC);
 	rc = ledger_step(l, st);
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc < 0 ? rc : 0;
 }
 
@@ -65,7 +65,7 @@ int tctl_ledger_events(tctl_ledger *l, tctl_run_event **out, size_t *out_len, co
 		ev[len].detail = ledger_col_text(st, 2);
 		len++;
 	}
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	if (rc < 0) {
 		tctl_run_events_free(ev, len);
 		return rc;
@@ -101,7 +101,7 @@ int tctl_ledger_calibration_add(tctl_ledger *l, const char *job_name, const char
 	sqlite3_bind_text(st, 2, target_class, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 3, log(ratio));
 	rc = ledger_step(l, st);
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc < 0 ? rc : 0;
 }
 
@@ -124,7 +124,7 @@ int tctl_ledger_calibration_get(tctl_ledger *l, double *out_ratio, int *out_n,
 		if (*out_n > 0)
 			*out_ratio = exp(sqlite3_column_double(st, 1) / *out_n);
 	}
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc < 0 ? rc : 0;
 }
 
@@ -146,7 +146,7 @@ int tctl_ledger_spend(tctl_ledger *l, double *out, int64_t from_ms, int64_t to_m
 	sqlite3_bind_text(st, 3, backend, -1, SQLITE_STATIC);
 	if ((rc = ledger_step(l, st)) == SQLITE_ROW)
 		*out = sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc < 0 ? rc : 0;
 }
 
@@ -175,7 +175,7 @@ int tctl_ledger_calibrations(tctl_ledger *l, struct tctl_ledger_calibration **ou
 		c[len].ratio = c[len].runs > 0 ? exp(sqlite3_column_double(st, 2) / c[len].runs) : 1.0;
 		len++;
 	}
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	if (rc < 0) {
 		tctl_ledger_calibrations_free(c, len);
 		return rc;

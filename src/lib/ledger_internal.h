@@ -6,15 +6,30 @@
 
 #include <sqlite3.h>
 
+#define LEDGER_STMT_CACHE 32
+
 struct tctl_ledger {
 	sqlite3 *db;
 	char *dir;
 	char *path;
 	int in_txn;
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+		int busy;
+	} stmts[LEDGER_STMT_CACHE];   /* prepared once per connection: parsing SQL was half
+					 of a submit's instructions */
 };
 
-/* Prepare, or set a TCTL error naming the statement. */
+/*
+ * A prepared statement for `sql`: from the connection's cache when it holds
+ * one not in use, else newly prepared (and cached while there is room). Hand
+ * it back with ledger_finish(). Sets a TCTL error naming the statement on failure.
+ */
 int ledger_prepare(tctl_ledger *l, sqlite3_stmt **out, const char *sql);
+
+/* Done with a statement from ledger_prepare: reset into the cache, or finalized. */
+void ledger_finish(tctl_ledger *l, sqlite3_stmt *st);
 
 /* Step with a retry loop on SQLITE_BUSY / SQLITE_LOCKED (never "database is locked"). */
 int ledger_step(tctl_ledger *l, sqlite3_stmt *st);

@@ -153,7 +153,7 @@ static int write_row(tctl_ledger *l, const tctl_run *r, bool insert)
 		rc = tctl_error_set(TCTL_ENOTFOUND, "no run '%s' in the ledger", r->id);
 	else if (rc == SQLITE_DONE)
 		rc = 0;
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc;
 }
 
@@ -166,7 +166,7 @@ static int id_taken(tctl_ledger *l, const char *id)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = ledger_step(l, st);
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc < 0 ? rc : rc == SQLITE_ROW;
 }
 
@@ -218,7 +218,7 @@ static int fetch_one(tctl_ledger *l, tctl_run **out, const char *tail, const cha
 	} else if (rc == SQLITE_DONE) {
 		rc = TCTL_ENOTFOUND;
 	}
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc;
 }
 
@@ -239,7 +239,7 @@ static int prefix_matches(tctl_ledger *l, const char *prefix, tctl_buf *list)
 		if (n++ < 5)
 			tctl_buf_printf(list, "%s%s", n > 1 ? ", " : "", sqlite3_column_text(st, 0));
 	}
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	return rc < 0 ? rc : n;
 }
 
@@ -273,7 +273,28 @@ int tctl_ledger_run_get(tctl_ledger *l, tctl_run **out, const char *ref)
 	return rc;
 }
 
-static void list_where(tctl_buf *b, const tctl_run_filter *f)
+/* Matches of a name pattern past which walking runs newest first beats the name index. */
+#define COMMON_MATCHES 1000   /* also in the probe query below */
+
+/* Does `pattern` match at least COMMON_MATCHES run names? (A bounded walk of the name index.) */
+static bool pattern_is_common(tctl_ledger *l, const char *pattern)
+{
+	sqlite3_stmt *st = NULL;
+	bool common = false;
+
+	if (ledger_prepare(l, &st, "SELECT count(*) FROM (SELECT 1 FROM runs WHERE name GLOB ?1"
+			   " LIMIT 1000)") < 0) {
+		tctl_error_clear();
+		return false;
+	}
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	if (ledger_step(l, st) == SQLITE_ROW)
+		common = sqlite3_column_int(st, 0) >= COMMON_MATCHES;
+	ledger_finish(l, st);
+	return common;
+}
+
+static void list_where(tctl_buf *b, const tctl_run_filter *f, bool walk_newest)
 {
 	const char *sep = " WHERE ";
 
@@ -282,8 +303,14 @@ static void list_where(tctl_buf *b, const tctl_run_filter *f)
 		AND("state IN ('queued','running')");
 	if (f->state >= 0)
 		AND("state = ?1");
-	if (f->name)
-		AND("name GLOB ?2");
+	/* A name without wildcards is an equality: the (name, id) index gives the order too. A
+	 * pattern that many runs match, with a limit: walking runs newest first and stopping at
+	 * the limit beats sorting every match ("+" keeps SQLite off the name index); a rare one:
+	 * the index range, sorted. */
+	if (f->name && !strpbrk(f->name, "*?["))
+		AND("name = ?2");
+	else if (f->name)
+		AND(walk_newest ? "+name GLOB ?2" : "name GLOB ?2");
 	if (f->backend)
 		AND("backend = ?3");
 	if (f->parent_id)
@@ -319,7 +346,8 @@ int tctl_ledger_run_list(tctl_ledger *l, tctl_run_list *out, const tctl_run_filt
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	list_where(&tail, f);
+	list_where(&tail, f, f->name && f->limit > 0 && strpbrk(f->name, "*?[") &&
+			     pattern_is_common(l, f->name));
 	sql = select_sql(tail.ptr);
 	tctl_buf_free(&tail);
 	if (!sql)
@@ -340,7 +368,7 @@ int tctl_ledger_run_list(tctl_ledger *l, tctl_run_list *out, const tctl_run_filt
 			break;
 		read_row(st, &out->runs[out->len++]);
 	}
-	sqlite3_finalize(st);
+	ledger_finish(l, st);
 	if (rc < 0) {
 		tctl_run_list_free(out);
 		return rc;

@@ -58,8 +58,13 @@ int tctl_plan_job(tctl_planning *out, const tctl_job *job, tctl_ledger *l, const
 				       sizeof(out->warning))) < 0 ||
 	    (rc = (out->cfg->catalog ? tctl_catalog_load(&out->cat, out->cfg->catalog)
 						: tctl_catalog_load_default(&out->cat))) < 0 ||
+	    (rc = tctl_catalog_set_prices(out->cat, req->prices, req->prices_len)) < 0 ||
 	    (rc = tctl_plan_inputs_gather(&out->in, out->cfg, l, job, out->profile, now)) < 0)
 		goto fail;
+	if (req->quotas) {
+		out->in.opts.quotas = req->quotas;
+		out->in.opts.quotas_len = req->quotas_len;
+	}
 	out->in.opts.prefer = req->prefer;
 	out->in.opts.placement = req->placement;
 	rc = tctl_plan_make(&out->plan, job, out->profile, out->cat, &out->in.opts, &out->in.local,

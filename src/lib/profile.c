@@ -206,14 +206,7 @@ done:
 
 int tctl_profile_cache_path(char **out)
 {
-	char *dir = NULL;
-	int error;
-
-	if ((error = tctl_dir_cache(&dir)) < 0)
-		return error;
-	*out = tctl_path_join(dir, "profile.json");
-	free(dir);
-	return *out ? 0 : tctl_error_set(TCTL_ENOMEM, "out of memory");
+	return tctl_cache_path(out, "profile.json");
 }
 
 int tctl_profile_live(tctl_profile **out, int flags)

@@ -122,15 +122,6 @@ static bool looks_complete(const char *model)
 	return !islower((unsigned char)model[0]);
 }
 
-static int set_str(char **dst, const char *src)
-{
-	free(*dst);
-	*dst = NULL;
-	if (src && !(*dst = strdup(src)))
-		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	return 0;
-}
-
 static int set_backend_source(char **dst, const char *backend)
 {
 	free(*dst);
@@ -171,7 +162,7 @@ static int choose_model(tctl_gpu *g, const tctl_gpu_candidate *c)
 	if (c->pci_device && *c->pci_device) {
 		if (!(g->model = tctl_gpu_pci_model(c->pci_device)))
 			return tctl_error_set(TCTL_ENOMEM, "out of memory");
-		return set_str(&g->model_source, "pci");
+		return tctl_str_set(&g->model_source, "pci");
 	}
 	if (asprintf(&g->model, "%s PCI device %04x:%04x",
 		     !strcmp(g->vendor, "nvidia") ? "NVIDIA" : !strcmp(g->vendor, "amd") ? "AMD"
@@ -180,7 +171,7 @@ static int choose_model(tctl_gpu *g, const tctl_gpu_candidate *c)
 		g->model = NULL;
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	}
-	return set_str(&g->model_source, "pci-id");
+	return tctl_str_set(&g->model_source, "pci-id");
 }
 
 /* Words with both a letter and a digit ("MI300A", "8060S"): model numbers. */
@@ -236,7 +227,7 @@ static int choose_memory(tctl_gpu *g, const tctl_gpu_candidate *c)
 	if (c->local_cpu_model && c->local_memory && g->model &&
 	    shares_model_number(g->model, c->local_cpu_model)) {
 		g->memory = c->local_memory;
-		return set_str(&g->memory_source, "unified");
+		return tctl_str_set(&g->memory_source, "unified");
 	}
 	return 0;
 }
@@ -283,13 +274,13 @@ static int make_gpu(tctl_gpu *g, const tctl_gpu_candidate *c)
 	int error;
 
 	memset(g, 0, sizeof(*g));
-	if ((error = set_str(&g->vendor, vendor_name(c))) < 0 ||
+	if ((error = tctl_str_set(&g->vendor, vendor_name(c))) < 0 ||
 	    (error = choose_model(g, c)) < 0 ||
 	    (error = choose_memory(g, c)) < 0 ||
 	    (error = list_backends(g, c)) < 0)
 		return error;
 	if (c->pci_bus_id[0]) {
-		if ((error = set_str(&g->pci_bus_id, c->pci_bus_id)) < 0)
+		if ((error = tctl_str_set(&g->pci_bus_id, c->pci_bus_id)) < 0)
 			return error;
 		if (asprintf(&g->pci_id, "%04x:%04x", c->vendor_id, c->device_id) < 0) {
 			g->pci_id = NULL;
@@ -297,7 +288,7 @@ static int make_gpu(tctl_gpu *g, const tctl_gpu_candidate *c)
 		}
 	}
 	g->integrated = is_integrated(c);
-	if (c->local_cpus && (error = set_str(&g->local_cpus, c->local_cpus)) < 0)
+	if (c->local_cpus && (error = tctl_str_set(&g->local_cpus, c->local_cpus)) < 0)
 		return error;
 	return 0;
 }

@@ -126,9 +126,9 @@ int tctl_gc_cloud_outputs(tctl_cloud_output **out, size_t *out_len, tctl_ledger 
 {
 	*out = NULL;
 	*out_len = 0;
-	/* The Azure ML backend lists each cloud run's outputs (its job's outputs in the
-	 * workspace's datastores) here; this build has none. */
-	return tctl_error_set(TCTL_ENOTSUPPORTED, "this build has no Azure ML backend: the outputs "
-			      "of cloud runs are not listed; the storage lifecycle rule applies the "
-			      "same keep_days in the storage account");
+	/* trainctl's Azure ML jobs declare no outputs: they write under azureml/ in the
+	 * workspace's default datastore, whose blobs Resource Manager does not list (docs/azure.md) */
+	return tctl_error_set(TCTL_ENOTSUPPORTED, "the outputs of Azure ML jobs are not listed "
+			      "(Resource Manager does not list a datastore's blobs); the storage "
+			      "lifecycle rule applies the same keep_days in the storage account");
 }

@@ -134,18 +134,17 @@ int tctl_submit(tctl_submit_result *out, const tctl_job *job, const tctl_submit_
 	if ((rc = open_ledger(&s)) < 0 || (rc = provenance(&s)) < 0 ||
 	    (rc = submit_decide(&s, &local)) < 0)
 		goto done;
-	if (!local) {
-		rc = tctl_error_set(TCTL_ENOTSUPPORTED, "the plan chose the cloud (%s), and this build "
-				    "has no Azure ML backend; 'trainctl %s --local' runs it here",
-				    out->summary, job->sweep.enabled ? "sweep" : "submit");
+	if (!local && (rc = submit_cloud_preflight(&s, &local)) < 0)
 		goto done;
-	}
-	if ((rc = fill_run(&s)) < 0 || (rc = run_local(&s)) < 0)
+	if ((rc = fill_run(&s)) < 0 || (rc = local ? run_local(&s) : submit_run_cloud(&s)) < 0)
 		goto done;
 	memcpy(out->run_id, s.run.id, sizeof(out->run_id));
+	if (!local && opts->azure && opts->azure->dry_run)
+		goto done;   /* nothing was recorded */
 	save_diff(&s);
 	note_over_budget(&s);
 done:
+	tctl_azure_preflight_clear(&s.pf);
 	tctl_run_clear(&s.run);
 	free(s.budget_note);
 	tctl_plan_free(s.alt);

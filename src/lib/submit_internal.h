@@ -26,6 +26,14 @@ typedef struct {
 	bool over_budget;               /* crossed a budget with --allow-over-budget */
 	char *budget_note;              /* what was crossed, for the ledger */
 	tctl_run run;
+	tctl_azure_preflight pf;        /* the cloud's quotas and prices, once read (submit_cloud.c) */
+	struct {                        /* a cloud run without a plan: the job's first VM size */
+		const char *size;
+		tctl_priority priority;
+		const char *region;
+		double price;
+		char source[200];
+	} direct;
 } submission;
 
 /* Plan (or, without a work estimate, check the fit), then apply the budgets: on
@@ -36,5 +44,19 @@ int submit_decide(submission *s, bool *out_local);
 /* The plan's figures the run records: estimate, price per hour at launch (never
  * re-priced), planned cost, and what the cheapest cloud option would have cost. */
 void submit_record_plan(submission *s);
+
+/* The budgets again for s->choice (after the quota re-plan chose another candidate). */
+int submit_check_budgets(submission *s);
+
+/* submit_cloud.c: before anything is created, the region's quotas and prices; then the
+ * plan again with them (*out_local when the machine wins now), or a refusal naming what
+ * quota is short. */
+int submit_cloud_preflight(submission *s, bool *out_local);
+
+/* The cloud choice's target, priority, nodes, region and hourly price, into s->run. */
+void submit_record_cloud(submission *s);
+
+/* Hand the run to the Azure ML backend. */
+int submit_run_cloud(submission *s);
 
 #endif

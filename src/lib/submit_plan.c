@@ -138,7 +138,7 @@ static bool local_within_budget(submission *s)
 
 static int decide_planned(submission *s, bool *out_local)
 {
-	tctl_plan_request req = { NULL, s->opts->prefer, s->opts->placement, 0 };
+	tctl_plan_request req = { NULL, s->opts->prefer, s->opts->placement, 0, NULL, 0, NULL, 0 };
 	tctl_budget_verdict v;
 	int rc;
 
@@ -175,6 +175,8 @@ static int decide_unplanned(submission *s, bool *out_local)
 	s->cfg = s->own_cfg;
 	if ((rc = budget_verdict(s, &v, 0)) < 0 || (v.len && (rc = over_budget(s, &v)) < 0))
 		return rc;
+	if (!*out_local)
+		return 0;   /* the cloud: no local capacity to check */
 	if ((rc = load_profile(&s->profile)) < 0)
 		return rc;
 	return capacity_from(s, s->profile);
@@ -245,12 +247,26 @@ static void record_unplanned(submission *s)
 	tctl_catalog_free(cat);
 }
 
+int submit_check_budgets(submission *s)
+{
+	tctl_budget_verdict v;
+	int rc;
+
+	if ((rc = budget_verdict(s, &v, s->choice->cost)) < 0)
+		return rc;
+	return v.len ? over_budget(s, &v) : 0;
+}
+
 void submit_record_plan(submission *s)
 {
 	tctl_run *r = &s->run;
 	const tctl_candidate *c = s->planned ? s->choice : NULL;
 
 	r->over_budget_allowed = s->over_budget;
+	if ((c && !c->local) || (!c && s->direct.size)) {
+		submit_record_cloud(s);
+		return;
+	}
 	if (!c || !c->has_estimate) {
 		record_unplanned(s);
 		return;

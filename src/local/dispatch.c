@@ -43,6 +43,16 @@ bool dispatcher_is_ours(pid_t pid)
 	return !strncmp(comm, DISPATCHER_NAME, strlen(DISPATCHER_NAME));
 }
 
+void local_stop_signals(sigset_t *out, bool with_child)
+{
+	sigemptyset(out);
+	sigaddset(out, SIGTERM);
+	sigaddset(out, SIGINT);
+	sigaddset(out, SIGHUP);
+	if (with_child)
+		sigaddset(out, SIGCHLD);
+}
+
 void dispatcher_detach_stdio(void)
 {
 	int fd = open("/dev/null", O_RDWR);
@@ -61,11 +71,7 @@ static void block_signals(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	local_stop_signals(&set, true);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -75,10 +81,7 @@ static void drain_signals(void)
 	sigset_t set;
 	struct timespec zero = { 0, 0 };
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
+	local_stop_signals(&set, false);
 	while (sigtimedwait(&set, NULL, &zero) > 0)
 		;
 }

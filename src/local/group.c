@@ -106,6 +106,21 @@ static void inherit(tctl_run *child, const tctl_run *p, double estimate)
 	child->over_budget_allowed = p->over_budget_allowed;
 }
 
+int group_attach(group *g, const char *path, const tctl_local_capacity *cap, const char *parent_id,
+		 tctl_run **out_parent)
+{
+	int rc;
+
+	g->cap = *cap;
+	snprintf(g->parent_id, sizeof(g->parent_id), "%s", parent_id);
+	snprintf(g->path, sizeof(g->path), "%s", path);
+	if ((rc = tctl_ledger_open(&g->l, path)) < 0 ||
+	    (rc = tctl_ledger_run_get(g->l, out_parent, parent_id)) < 0)
+		return rc;
+	g->parent = *out_parent;
+	return 0;
+}
+
 int group_submit_child(group *g, const tctl_job *job, const char *name, int attempt,
 		       const char *params, char out_id[TCTL_RUN_ID_SIZE])
 {
@@ -184,11 +199,7 @@ bool group_cancel_requested(group *g)
 	struct timespec zero = { 0, 0 };
 	int sig;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
+	local_stop_signals(&set, true);
 	while ((sig = sigtimedwait(&set, NULL, &zero)) > 0) {
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
@@ -202,11 +213,7 @@ void group_detach(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
+	local_stop_signals(&set, true);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	dispatcher_detach_stdio();

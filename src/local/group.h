@@ -28,6 +28,13 @@ int group_start(tctl_ledger **l, tctl_run *parent, const tctl_local_capacity *ca
 		group_main_fn main_fn, void *arg);
 
 /*
+ * In a coordinator: fill `g` (ledger opened at `path`, capacity, parent id)
+ * and fetch the parent run (*out_parent, the caller's; also g->parent).
+ */
+int group_attach(group *g, const char *path, const tctl_local_capacity *cap, const char *parent_id,
+		 tctl_run **out_parent);
+
+/*
  * Record a queued child run of the group for `job` (its own spec) and start it
  * when it fits. `params` (a JSON object, may be NULL) is recorded with it.
  */

@@ -4,8 +4,13 @@
 
 #include "trainctl/local.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
+
+/* The signals a supervisor or coordinator handles itself: SIGTERM, SIGINT, SIGHUP (a stop),
+ * plus SIGCHLD when `with_child` (dispatch.c). */
+void local_stop_signals(sigset_t *out, bool with_child);
 
 /* CPU binding (binding.c) */
 #include <sched.h>

@@ -371,13 +371,9 @@ static void parallel_main(const char *path, const tctl_local_capacity *cap, cons
 
 	memset(&c, 0, sizeof(c));
 	c.items = arg;
-	c.g.cap = *cap;
-	snprintf(c.g.parent_id, sizeof(c.g.parent_id), "%s", parent_id);
-	snprintf(c.g.path, sizeof(c.g.path), "%s", path);
-	if (tctl_ledger_open(&c.g.l, path) < 0 || tctl_ledger_run_get(c.g.l, &parent, parent_id) < 0)
+	if (group_attach(&c.g, path, cap, parent_id, &parent) < 0)
 		_exit(1);
 	c.run_dir = parent->run_dir ? strdup(parent->run_dir) : NULL;
-	c.g.parent = parent;
 	if (tctl_job_parse(&c.job, parent->spec, strlen(parent->spec), "ledger spec") < 0 ||
 	    plan_batches(&c) < 0)
 		group_finish(&c.g, TCTL_RUN_FAILED, tctl_error_last()->message);

@@ -38,10 +38,19 @@ static int stat_fields(pid_t pid, int64_t *out_start, pid_t *out_ppid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (read_small(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
 		return -1;
-	/* after ") ": state(3) ppid(4) ... starttime(22) */
-	if (sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d"
-		   " %*d %*d %lld", &state, &ppid, &start) != 3)
+	/* after ") ": state(3) ppid(4) ... starttime(22); fields are single-space separated */
+	p += 2;
+	state = *p;
+	for (int field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+		if (p && field == 3)
+			ppid = atoi(p);
+	}
+	if (!p || !*p)
 		return -1;
+	start = atoll(p);
 	if (state == 'Z' || state == 'X')
 		return -1;
 	if (out_start)

@@ -244,13 +244,9 @@ static void sweep_main(const char *path, const tctl_local_capacity *cap, const c
 
 	memset(&sw, 0, sizeof(sw));
 	sw.set = arg;
-	sw.g.cap = *cap;
 	sw.started_mono = tctl_mono_ms();
-	snprintf(sw.g.parent_id, sizeof(sw.g.parent_id), "%s", parent_id);
-	snprintf(sw.g.path, sizeof(sw.g.path), "%s", path);
-	if (tctl_ledger_open(&sw.g.l, path) < 0 || tctl_ledger_run_get(sw.g.l, &parent, parent_id) < 0)
+	if (group_attach(&sw.g, path, cap, parent_id, &parent) < 0)
 		_exit(1);
-	sw.g.parent = parent;
 	sw.g.child_estimate = sw.set->len ? parent->cost_estimate / (double)sw.set->len : 0;
 	sw.results_path = parent->run_dir ? tctl_path_join(parent->run_dir, "sweep.json") : NULL;
 	if (tctl_job_parse(&sw.job, parent->spec, strlen(parent->spec), "ledger spec") < 0 ||

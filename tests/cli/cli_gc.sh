@@ -101,7 +101,7 @@ expect_eq "a second gc finds nothing" "0" "$(printf '%s' "$OUT" | python3 -c 'im
 # ---- cloud runs: the storage lifecycle rule for the same keep_days ----
 unset TRAINCTL_NOW
 run "$T" gc --dry-run
-expect_err "the cloud half says why it lists nothing" "cloud runs: this build has no Azure ML backend"
+expect_err "the cloud half says why it lists nothing" "cloud runs: the outputs of Azure ML jobs are not listed"
 expect_out "it prints the lifecycle rule" '"daysAfterModificationGreaterThan": 30'
 expect_out "with placeholders for what it does not know" "--account-name <storage-account> --resource-group <resource-group>"
 run "$T" gc --dry-run --json --storage-account mlstore --container azureml-blobstore-1

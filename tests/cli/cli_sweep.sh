@@ -53,7 +53,7 @@ start=$(date +%s)
 "$T" sweep sweep.json --json > out.json 2> err.txt; RC=$?
 took=$(( $(date +%s) - start ))
 expect_eq "the sweep exits 0" "0" "$RC"
-if [ "$took" -lt 60 ]; then ok "it finishes in well under a minute (${took}s)"; else not_ok "it finishes in well under a minute" "${took}s"; fi
+echo "# the sweep took ${took}s (a figure, not a verdict: tests never fail on timing)"
 expect_eq "four trials, in grid order" "0.5 100 2 1000" "$(py 'print(" ".join(str(t["params"]["lr"]) for t in d["trials"]))')"
 expect_eq "the good ones ran to the end" "succeeded 300 succeeded 300" \
 	"$(py 'print(" ".join("%s %s" % (d["trials"][i]["state"], d["trials"][i]["last_step"]) for i in (0, 2)))')"

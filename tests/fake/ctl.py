@@ -7,6 +7,7 @@
     python3 ctl.py READY_FILE requests [REGEX]   # the log as JSON lines, filtered on "METHOD target"
     python3 ctl.py READY_FILE count [REGEX]      # how many logged requests match
     python3 ctl.py READY_FILE wait [SECONDS]     # wait until READY_FILE exists (after run.py &)
+    python3 ctl.py READY_FILE arm                # the ARM fake's state: computes, jobs, codes
 """
 import json
 import os
@@ -43,6 +44,8 @@ def main(argv):
         call(control, "POST", "/faults", {"faults": [json.loads(r) for r in rest]})
     elif cmd == "knobs":
         call(control, "POST", "/knobs", json.loads(rest[0]))
+    elif cmd == "arm":
+        print(json.dumps(call(control, "GET", "/arm"), indent=1, sort_keys=True))
     elif cmd in ("expire-tokens", "reset"):
         call(control, "POST", "/" + cmd)
     elif cmd in ("requests", "count"):

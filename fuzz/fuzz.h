@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trainctl/error.h"
+
 /* libFuzzer calls these; fuzz/replay.c calls them for the corpus in the normal build. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,6 +45,18 @@ static inline char *fuzz_split_line(char *s)
 		return s + strlen(s);
 	*nl = '\0';
 	return nl + 1;
+}
+
+/* A failed call (rc < 0) left an error with that code and a message saying what went wrong;
+ * the error is cleared either way, so the next input starts clean. */
+static inline void fuzz_check_error(int rc)
+{
+	if (rc < 0) {
+		const tctl_error *e = tctl_error_last();
+		FUZZ_CHECK(e->code == rc);
+		FUZZ_CHECK(e->message && e->message[0]);
+	}
+	tctl_error_clear();
 }
 
 #endif

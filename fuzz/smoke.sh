@@ -7,6 +7,9 @@ name=$(basename "$target")
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || exit 1
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$crashes" "$scratch/corpus"
+# UBSan only reports and goes on unless told to stop: a finding must end the run as a crash.
+UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export UBSAN_OPTIONS
 cp "$corpus"/* "$scratch/corpus/" 2>/dev/null
 echo "1..1"
 "$target" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -24,6 +24,9 @@ fi
 ninja -C "$build" $(for t in $targets; do printf 'fuzz/fuzz_%s ' "$t"; done) >/dev/null || exit 2
 
 root=$(pwd)
+# UBSan only reports and goes on unless told to stop: a finding must end the run as a crash.
+UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export UBSAN_OPTIONS
 summary=$(mktemp) || exit 2
 trap 'rm -f "$summary"' EXIT
 failed=0

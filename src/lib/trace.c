@@ -331,7 +331,7 @@ static int compile_all(compiled *c, const tctl_trace_columns *cols, const header
 	return 0;
 }
 
-/* One value of a row: evaluated, then checked >= 0. 1 when a needed cell is empty. */
+/* One value of a row: evaluated, then checked >= 0 and < 9e18. 1 when a needed cell is empty. */
 static int value(double *out, const expr *e, const char *what, const row *r, const header *h,
 		 int *empty)
 {
@@ -348,6 +348,9 @@ static int value(double *out, const expr *e, const char *what, const row *r, con
 		return tctl_error_set(TCTL_EINVALID, "%s:%zu: field '%s' is %s, expected >= 0",
 				      r->path, r->line, what, v);
 	}
+	if (*out >= 9e18)   /* seconds and bytes are whole int64_t numbers: no more than that */
+		return tctl_error_set(TCTL_EINVALID, "%s:%zu: %s (%s) is %g, expected at most 9e18",
+				      r->path, r->line, what, e->text, *out);
 	return 0;
 }
 

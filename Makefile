@@ -34,3 +34,9 @@ install: build
 
 clean:
 	rm -rf $(BUILD)
+
+# Fuzzing (docs/hardening.md): every libFuzzer target for FUZZ_SECONDS each, in build-fuzz.
+FUZZ_SECONDS ?= 600
+.PHONY: fuzz
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -48,7 +48,7 @@ static double gauss(void)
 
 static int parse(struct opts *o, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {   /* each option takes one value */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		long *target = NULL;
 		if (!v) {
@@ -73,7 +73,6 @@ static int parse(struct opts *o, int argc, char **argv)
 			}
 			*target = atol(v);
 		}
-		i++;
 	}
 	if (o->features < 1 || o->features > MAX_FEATURES || o->batch < 1 || o->samples < o->batch) {
 		fprintf(stderr, "train: need 1 <= features <= %d and 1 <= batch <= samples\n", MAX_FEATURES);
@@ -203,8 +202,11 @@ int main(int argc, char **argv)
 		return 2;
 	x = malloc(sizeof(*x) * (size_t)(o.samples * o.features));
 	y = malloc(sizeof(*y) * (size_t)o.samples);
-	if (!x || !y)
+	if (!x || !y) {
+		free(x);
+		free(y);
 		return 1;
+	}
 	make_data(&o, x, y);
 	if (load_checkpoint(&o, &m))
 		printf("resumed from checkpoint at step %ld\n", m.step);
@@ -219,6 +221,8 @@ int main(int argc, char **argv)
 			save_checkpoint(&o, &m);
 		if (m.step == o.fail_at) {
 			fprintf(stderr, "train: failing at step %ld as asked\n", m.step);
+			free(x);
+			free(y);
 			return 3;
 		}
 		if (o.sleep_ms > 0) {

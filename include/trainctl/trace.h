@@ -54,6 +54,13 @@ void tctl_trace_columns_free(tctl_trace_columns *cols);
  */
 int tctl_trace_read(tctl_trace **out, const char *path, const tctl_trace_columns *cols);
 
+/**
+ * As tctl_trace_read, from `text` (`len` bytes, not necessarily NUL-terminated);
+ * `path` names it in messages. A NUL byte in the text is an error.
+ */
+int tctl_trace_parse(tctl_trace **out, const char *text, size_t len, const char *path,
+		     const tctl_trace_columns *cols);
+
 void tctl_trace_free(tctl_trace *trace);
 
 #endif

@@ -21,7 +21,7 @@ int tctl_buf_grow(tctl_buf *b, size_t extra);
 int tctl_buf_put(tctl_buf *b, const void *data, size_t len);
 int tctl_buf_puts(tctl_buf *b, const char *s);
 int tctl_buf_printf(tctl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int tctl_buf_vprintf(tctl_buf *b, const char *fmt, va_list ap);
+int tctl_buf_vprintf(tctl_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /** Hand the string to the caller (never NULL on success; "" when empty). */
 char *tctl_buf_detach(tctl_buf *b);
 void tctl_buf_clear(tctl_buf *b);

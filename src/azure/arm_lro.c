@@ -34,7 +34,7 @@ static int64_t poll_delay(const tctl_arm *arm, const tctl_http_response *r)
 }
 
 /* A failed or cancelled operation: its error.code and error.message. */
-static int operation_failed(const tctl_arm *arm, const char *status, json_t *body,
+static int operation_failed(const char *what, const char *status, json_t *body,
 			    const tctl_http_response *r)
 {
 	json_t *e = json_object_get(body, "error");
@@ -45,7 +45,7 @@ static int operation_failed(const tctl_arm *arm, const char *status, json_t *bod
 	if (tctl_http_redact_text(&text, msg ? msg : "no error details") < 0)
 		return TCTL_ENOMEM;
 	tctl_error_set(rc, "Azure's operation for %s ended %s: %s%s%.300s (request id %s)",
-		       arm->what, status, code ? code : "", code ? ": " : "", text,
+		       what, status, code ? code : "", code ? ": " : "", text,
 		       r->request_id ? r->request_id : "-");
 	free(text);
 	return rc;
@@ -81,33 +81,24 @@ static int wait_monitor(tctl_arm *arm, const char *monitor, const tctl_http_resp
 {
 	int64_t start = tctl_mono_ms(), delay = poll_delay(arm, first);
 	tctl_http_response *r = NULL;
-	json_t *j = NULL;
+	bool done = false;
 	int error = 0;
 
 	if (!arm_same_origin(arm, monitor))
 		return tctl_error_set(TCTL_ESECURITY, "%s: Azure-AsyncOperation points away from the "
 				      "Resource Manager endpoint %s", arm->what, arm->endpoint);
 	for (;;) {
-		const char *status;
 		if (tctl_mono_ms() - start > arm->o.lro_timeout_ms)
 			return timed_out(arm, "Azure-AsyncOperation");
 		arm_sleep_ms(delay);
 		if ((error = poll_get(&r, arm, monitor)) < 0)
 			return error;
-		j = json_loadb(r->body, r->body_len, 0, NULL);
-		status = azure_str(j, "status");
-		if (terminal(status)) {
-			if (strcasecmp(status, "Succeeded"))
-				error = operation_failed(arm, status, j, r);
+		if ((error = arm_lro_read(&done, arm->what, true, r)) < 0 || done)
 			break;
-		}
 		delay = poll_delay(arm, r);
-		json_decref(j);
-		j = NULL;
 		tctl_http_response_free(r);
 		r = NULL;
 	}
-	json_decref(j);
 	tctl_http_response_free(r);
 	return error;
 }
@@ -144,35 +135,40 @@ static const char *provisioning_state(json_t *j)
 	return azure_str(json_object_get(j, "properties"), "provisioningState");
 }
 
+int arm_lro_read(bool *out_done, const char *what, bool monitor, const tctl_http_response *r)
+{
+	json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
+	const char *status = monitor ? azure_str(j, "status") : provisioning_state(j);
+	int error = 0;
+
+	*out_done = terminal(status) || (!monitor && !status);
+	if (terminal(status) && strcasecmp(status, "Succeeded"))
+		error = operation_failed(what, status, j, r);
+	json_decref(j);
+	return error;
+}
+
 /* Poll the resource itself until its provisioningState is terminal. */
 static int wait_resource(tctl_http_response **out, tctl_arm *arm, const char *url,
 			 const tctl_http_response *first)
 {
 	int64_t start = tctl_mono_ms(), delay = poll_delay(arm, first);
 	tctl_http_response *r = NULL;
-	json_t *j = NULL;
+	bool done = false;
 	int error = 0;
 
 	for (;;) {
-		const char *state;
 		if (tctl_mono_ms() - start > arm->o.lro_timeout_ms)
 			return timed_out(arm, "provisioningState");
 		arm_sleep_ms(delay);
 		if ((error = poll_get(&r, arm, url)) < 0)
 			return error;
-		j = json_loadb(r->body, r->body_len, 0, NULL);
-		state = provisioning_state(j);
-		if (!state || terminal(state)) {
-			if (state && strcasecmp(state, "Succeeded"))
-				error = operation_failed(arm, state, j, r);
+		if ((error = arm_lro_read(&done, arm->what, false, r)) < 0 || done)
 			break;
-		}
 		delay = poll_delay(arm, r);
-		json_decref(j);
 		tctl_http_response_free(r);
 		r = NULL;
 	}
-	json_decref(j);
 	if (error < 0)
 		tctl_http_response_free(r);
 	else
@@ -225,11 +221,12 @@ int arm_follow(tctl_arm_response **out, tctl_arm *arm, const char *method, const
 
 /* ---- pageable lists ---- */
 
-static int append_page(json_t *all, char **next, const tctl_http_response *r, const char *what)
+int arm_list_page(json_t *all, char **next, const tctl_http_response *r, const char *what)
 {
 	json_error_t jerr;
 	json_t *j = json_loadb(r->body, r->body_len, 0, &jerr), *v;
 	const char *nl;
+	bool linked;
 
 	if (!j || !json_is_array(v = json_object_get(j, "value"))) {
 		json_decref(j);
@@ -238,9 +235,10 @@ static int append_page(json_t *all, char **next, const tctl_http_response *r, co
 	}
 	json_array_extend(all, v);
 	nl = azure_str(j, "nextLink");
-	*next = nl && *nl ? strdup(nl) : NULL;
+	linked = nl && *nl;      /* nl lives in j: decided before j goes */
+	*next = linked ? strdup(nl) : NULL;
 	json_decref(j);
-	return nl && *nl && !*next ? tctl_error_set(TCTL_ENOMEM, "out of memory") : 0;
+	return linked && !*next ? tctl_error_set(TCTL_ENOMEM, "out of memory") : 0;
 }
 
 int arm_json_list(json_t **out, tctl_arm *arm, const char *path, const char *note)
@@ -257,7 +255,7 @@ int arm_json_list(json_t **out, tctl_arm *arm, const char *path, const char *not
 		goto done;
 	r = &(tctl_http_response){ .status = first->status, .body = first->body,
 				   .body_len = strlen(first->body) };
-	if ((error = append_page(all, &next, r, arm->what)) < 0)
+	if ((error = arm_list_page(all, &next, r, arm->what)) < 0)
 		goto done;
 	while (next && !error) {
 		if (++pages > MAX_PAGES) {
@@ -275,7 +273,7 @@ int arm_json_list(json_t **out, tctl_arm *arm, const char *path, const char *not
 		}
 		r = NULL;
 		if ((error = poll_get(&r, arm, cur)) == 0)
-			error = append_page(all, &next, r, arm->what);
+			error = arm_list_page(all, &next, r, arm->what);
 		tctl_http_response_free(r);
 	}
 done:

@@ -45,6 +45,15 @@ void arm_notice(const tctl_arm *arm, const char *fmt, ...) __attribute__((format
 int arm_follow(tctl_arm_response **out, tctl_arm *arm, const char *method, const char *url,
 	       tctl_http_response *first);
 
+/* One answer of a long-running operation's poll: *out_done when it ends the wait (a terminal
+ * status; for a resource (!monitor) also no provisioningState at all). A terminal status other
+ * than Succeeded is an error naming `what`, Azure's code and message (arm_lro.c). */
+int arm_lro_read(bool *out_done, const char *what, bool monitor, const tctl_http_response *r);
+
+/* One page of a pageable list: its "value" items appended to `all`, *next its nextLink (NULL at
+ * the end; caller frees). An answer that is not a page is TCTL_EREMOTE naming `what`. */
+int arm_list_page(json_t *all, char **next, const tctl_http_response *r, const char *what);
+
 /* An arm response from an HTTP one (headers copied). */
 int arm_response_from(tctl_arm_response **out, const tctl_http_response *r);
 
@@ -71,6 +80,15 @@ char *azure_json_text(const json_t *v);
 const char *azure_str(const json_t *obj, const char *key);
 json_int_t azure_int(const json_t *obj, const char *key, json_int_t dflt);
 json_t *azure_path(json_t *obj, const char *dotted);
+
+/* `c` from one ComputeResource of an ARM answer; TCTL_ENOTFOUND when it is not an AmlCompute
+ * cluster (cluster.c). The caller clears c either way. */
+int azure_cluster_read(tctl_cluster *c, json_t *res);
+
+/* The quotas of a region from ARM's answers (each may be NULL): the usages and quotas lists'
+ * items and the vmSizes "value" array, into q (set up by the caller; quota.c). */
+int azure_quotas_from_lists(tctl_azure_quotas *q, const tctl_workspace *ws, json_t *usages,
+			    json_t *quotas, json_t *sizes);
 
 /* The parallel step's entry script and items folder, in the uploaded code (parallel_files.c). */
 #define AZURE_PARALLEL_ENTRY "trainctl_parallel_entry.py"

@@ -75,8 +75,8 @@ static int set_str(char **out, const char *v)
 	return 0;
 }
 
-/* `c` from a ComputeResource; TCTL_ENOTFOUND when it is not an AmlCompute cluster. */
-static int cluster_read(tctl_cluster *c, json_t *res)
+/* `c` from a ComputeResource (azure_internal.h). */
+int azure_cluster_read(tctl_cluster *c, json_t *res)
 {
 	json_t *props = json_object_get(res, "properties"), *aml = json_object_get(props, "properties");
 	json_t *scale = json_object_get(aml, "scaleSettings"), *counts = json_object_get(aml, "nodeStateCounts");
@@ -277,7 +277,7 @@ int tctl_cluster_ensure(tctl_cluster_action *out, char *what, size_t what_size, 
 		error = create(out, what, what_size, arm, path, name, &s, region);
 		goto done;
 	}
-	if ((error = cluster_read(&c, res)) < 0) {
+	if ((error = azure_cluster_read(&c, res)) < 0) {
 		error = error == TCTL_ENOTFOUND ? tctl_error_set(TCTL_EEXISTS, "compute '%s' exists "
 					"and is not an AmlCompute cluster", name) : error;
 		goto done;
@@ -318,7 +318,7 @@ int tctl_cluster_list(tctl_cluster **out, size_t *out_len, tctl_arm *arm,
 		goto done;
 	}
 	json_array_foreach(all, i, item) {
-		int rc = cluster_read(&list[n], item);
+		int rc = azure_cluster_read(&list[n], item);
 		if (rc == TCTL_ENOTFOUND)
 			continue;   /* another kind of compute: not ours to judge */
 		if ((error = rc) < 0)

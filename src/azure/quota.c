@@ -216,6 +216,24 @@ static int name_families(tctl_azure_quotas *q)
 	return 0;
 }
 
+int azure_quotas_from_lists(tctl_azure_quotas *q, const tctl_workspace *ws, json_t *usages,
+			    json_t *quotas, json_t *sizes)
+{
+	json_t *item;
+	size_t i;
+	int error;
+
+	json_array_foreach(usages, i, item)
+		if ((error = read_usage(q, ws, item)) < 0)
+			return error;
+	json_array_foreach(quotas, i, item)
+		if ((error = read_quota(q, ws, item)) < 0)
+			return error;
+	if ((error = read_sizes(q, sizes)) < 0)
+		return error;
+	return name_families(q);
+}
+
 /* ---- reading a region ---- */
 
 static int read_list(json_t **out, tctl_arm *arm, const tctl_workspace *ws, const char *region,
@@ -250,9 +268,8 @@ static int read_vm_sizes(json_t **out, tctl_arm *arm, const tctl_workspace *ws, 
 int tctl_azure_quotas_read(tctl_azure_quotas *out, tctl_arm *arm, const tctl_workspace *ws,
 			   const char *region)
 {
-	json_t *usages = NULL, *quotas = NULL, *sizes = NULL, *item;
+	json_t *usages = NULL, *quotas = NULL, *sizes = NULL;
 	tctl_azure_quotas q;
-	size_t i;
 	int error;
 
 	memset(&q, 0, sizeof(q));
@@ -270,14 +287,7 @@ int tctl_azure_quotas_read(tctl_azure_quotas *out, tctl_arm *arm, const tctl_wor
 	    (error = read_vm_sizes(&sizes, arm, ws, region)) < 0)
 		goto done;
 	q.read = !tctl_arm_dry_run(arm);
-	json_array_foreach(usages, i, item)
-		if ((error = read_usage(&q, ws, item)) < 0)
-			goto done;
-	json_array_foreach(quotas, i, item)
-		if ((error = read_quota(&q, ws, item)) < 0)
-			goto done;
-	if ((error = read_sizes(&q, sizes)) < 0 || (error = name_families(&q)) < 0)
-		goto done;
+	error = azure_quotas_from_lists(&q, ws, usages, quotas, sizes);
 done:
 	json_decref(usages);
 	json_decref(quotas);

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,11 @@ static bool json_whole(int64_t *out, json_t *v)
 		*out = (int64_t)json_integer_value(v);
 		return true;
 	}
-	if (json_is_real(v)) {
-		*out = (int64_t)json_real_value(v);
+	if (json_is_real(v)) {   /* only what an int64_t holds: a cast of more is undefined */
+		double d = json_real_value(v);
+		if (!(d > -9.2e18 && d < 9.2e18))
+			return false;
+		*out = (int64_t)d;
 		return true;
 	}
 	if (!json_is_string(v) || !*(s = json_string_value(v)))
@@ -53,7 +57,8 @@ int auth_parse_token(char **token, int64_t *expires, const char *body, const cha
 	}
 	if ((v = json_object_get(root, "expires_on")) && json_whole(&n, v) && n > 0) {
 		*expires = n;
-	} else if ((v = json_object_get(root, "expires_in")) && json_whole(&n, v) && n > 0) {
+	} else if ((v = json_object_get(root, "expires_in")) && json_whole(&n, v) && n > 0 &&
+		   n <= INT64_MAX - tctl_now()) {
 		*expires = tctl_now() + n;
 	} else {
 		error = tctl_error_set(TCTL_EREMOTE, "%s: the answer has neither expires_on nor expires_in "

@@ -183,7 +183,7 @@ static bool parse_local_time(int64_t *out, const char *s)
 	return *out > 0;
 }
 
-static int parse_output(char **token, int64_t *expires, auth_link *link, const char *out)
+int auth_cli_parse_output(char **token, int64_t *expires, auth_link *link, const char *out)
 {
 	json_t *root = json_loads(out, 0, NULL), *tok, *v;
 	int error = 0;
@@ -269,7 +269,7 @@ int auth_cli_fetch(char **token, int64_t *expires, tctl_credential *cred, auth_l
 		if (run.timed_out || !WIFEXITED(run.status) || WEXITSTATUS(run.status) != 0)
 			error = run_error(&run);
 		else
-			error = parse_output(token, expires, link, run.stdout_buf.ptr);
+			error = auth_cli_parse_output(token, expires, link, run.stdout_buf.ptr);
 	}
 	if (run.stdout_buf.ptr)
 		explicit_bzero(run.stdout_buf.ptr, run.stdout_buf.len);

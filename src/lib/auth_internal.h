@@ -85,6 +85,9 @@ int auth_app_service_fetch(char **token, int64_t *expires, tctl_credential *cred
 
 /* auth_cli.c: the Azure CLI. */
 int auth_cli_find(char **out_path);
+/* Reads what 'az account get-access-token' printed: the token and its expiry; the tenant
+ * it names goes to link->reported_tenant. TCTL_EREMOTE when either is missing. */
+int auth_cli_parse_output(char **token, int64_t *expires, auth_link *link, const char *out);
 int auth_cli_profile_state(char **out);
 int auth_cli_fetch(char **token, int64_t *expires, tctl_credential *cred, auth_link *link,
 		   const char *scope);

@@ -176,7 +176,8 @@ static int merge_array(void *out, size_t *out_len, catalog_owned *own, size_t it
 
 	if (!(items = catalog_alloc(own, (nuser + nbase) * item)))
 		return TCTL_ENOMEM;
-	memcpy(items, user, nuser * item);
+	if (nuser)   /* user is NULL when the user catalog has none of these */
+		memcpy(items, user, nuser * item);
 	n = nuser;
 	for (size_t i = 0; i < nbase; i++) {
 		const char *b = (const char *)base + i * item;

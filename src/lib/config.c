@@ -531,18 +531,50 @@ static int load_files(tctl_config *cfg, const char *start_dir)
 	return apply_file(cfg, path, TCTL_CONFIG_REPO, &found);
 }
 
-int tctl_config_load(tctl_config **out, const char *start_dir)
+/* A new config holding the built-in defaults. */
+static int config_new(tctl_config **out)
 {
 	tctl_config *cfg = calloc(1, sizeof(*cfg));
-	int error;
 
 	if (!cfg || !(cfg->origins = calloc(1, sizeof(*cfg->origins)))) {
 		free(cfg);
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	}
-	if (set_defaults(cfg) < 0)
-		error = tctl_error_set(TCTL_ENOMEM, "out of memory");
-	else if ((error = load_files(cfg, start_dir)) == 0 && (error = apply_env(cfg)) == 0)
+	if (set_defaults(cfg) < 0) {
+		tctl_config_free(cfg);
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	}
+	*out = cfg;
+	return 0;
+}
+
+int tctl_config_load(tctl_config **out, const char *start_dir)
+{
+	tctl_config *cfg = NULL;
+	int error;
+
+	if ((error = config_new(&cfg)) < 0)
+		return error;
+	if ((error = load_files(cfg, start_dir)) == 0 && (error = apply_env(cfg)) == 0)
+		error = check_default(cfg);
+	if (error < 0) {
+		tctl_config_free(cfg);
+		return error;
+	}
+	*out = cfg;
+	return 0;
+}
+
+int tctl_config_from_text(tctl_config **out, const char *text, size_t len, const char *path,
+			  tctl_config_source source)
+{
+	tctl_config *cfg = NULL;
+	char secret[256];
+	int error;
+
+	if ((error = config_new(&cfg)) < 0)
+		return error;
+	if ((error = tctl_config_apply(cfg, text, len, path, source, secret, sizeof(secret))) == 0)
 		error = check_default(cfg);
 	if (error < 0) {
 		tctl_config_free(cfg);

@@ -28,6 +28,13 @@ void tctl_config_origins_free(struct tctl_config_origins *o);
 int tctl_config_apply(tctl_config *cfg, const char *text, size_t len, const char *path,
 		      tctl_config_source source, char *secret, size_t secret_size);
 
+/*
+ * The defaults with one config text applied and checked, as tctl_config_load does for a
+ * file, without reading files or the environment (the fuzzer's entry point).
+ */
+int tctl_config_from_text(tctl_config **out, const char *text, size_t len, const char *path,
+			  tctl_config_source source);
+
 void tctl_config_reservations_free(tctl_reservation *v, size_t n);
 void tctl_config_quotas_free(tctl_quota *v, size_t n);
 

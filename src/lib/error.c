@@ -11,6 +11,8 @@
 static _Thread_local char msg_buf[MSG_MAX];
 static _Thread_local tctl_error last = { 0, "" };
 
+static void set_va(int code, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void set_va(int code, const char *fmt, va_list ap)
 {
 	vsnprintf(msg_buf, sizeof(msg_buf), fmt, ap);

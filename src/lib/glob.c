@@ -3,6 +3,7 @@
 #include "trainctl/error.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -73,15 +74,27 @@ static bool is_globstar(const char *pat, const char *p)
 	       (p[2] == '/' || p[2] == '\0');
 }
 
-static bool match_from(const char *pat, const char *p, const char *s);
+/* One match: the pattern, the path, and the (pattern, path) positions already known to fail.
+ * Each "*" and "**" tries every split of the rest; without the memo a pattern of many stars
+ * takes time exponential in their number (fuzz/regressions/glob). */
+typedef struct {
+	const char *pat, *path;
+	size_t cols;                /* strlen(path) + 1 */
+	unsigned char *failed;      /* bit (p - pat) * cols + (s - path); NULL: no memo */
+} glob_ctx;
+
+/* Memo bits at most: beyond this (a 32 MiB table) matching goes without one. */
+#define MEMO_MAX_BITS ((size_t)1 << 28)
+
+static bool match_from(glob_ctx *g, const char *p, const char *s);
 
 /* "**" followed by "/rest": rest matches at the start or after any '/'. */
-static bool match_globstar(const char *pat, const char *p, const char *s)
+static bool match_globstar(glob_ctx *g, const char *p, const char *s)
 {
 	if (p[2] == '\0')
 		return true;
 	for (;;) {
-		if (match_from(pat, p + 3, s))
+		if (match_from(g, p + 3, s))
 			return true;
 		if (!(s = strchr(s, '/')))
 			return false;
@@ -89,12 +102,12 @@ static bool match_globstar(const char *pat, const char *p, const char *s)
 	}
 }
 
-static bool match_star(const char *pat, const char *p, const char *s)
+static bool match_star(glob_ctx *g, const char *p, const char *s)
 {
 	while (*p == '*')
 		p++;
 	for (;;) {
-		if (match_from(pat, p, s))
+		if (match_from(g, p, s))
 			return true;
 		if (*s == '\0' || *s == '/')
 			return false;
@@ -102,13 +115,13 @@ static bool match_star(const char *pat, const char *p, const char *s)
 	}
 }
 
-static bool match_from(const char *pat, const char *p, const char *s)
+static bool match_here(glob_ctx *g, const char *p, const char *s)
 {
 	while (*p) {
-		if (is_globstar(pat, p))
-			return match_globstar(pat, p, s);
+		if (is_globstar(g->pat, p))
+			return match_globstar(g, p, s);
 		if (*p == '*')
-			return match_star(pat, p, s);
+			return match_star(g, p, s);
 		if (*s == '\0')
 			return false;
 		if (*p == '[') {
@@ -138,9 +151,30 @@ static bool match_from(const char *pat, const char *p, const char *s)
 	return *s == '\0';
 }
 
+static bool match_from(glob_ctx *g, const char *p, const char *s)
+{
+	size_t bit = (size_t)(p - g->pat) * g->cols + (size_t)(s - g->path);
+
+	if (g->failed && (g->failed[bit / 8] & (1u << (bit % 8))))
+		return false;
+	if (match_here(g, p, s))
+		return true;
+	if (g->failed)
+		g->failed[bit / 8] |= (unsigned char)(1u << (bit % 8));
+	return false;
+}
+
 bool tctl_glob_match(const char *pattern, const char *path)
 {
-	return match_from(pattern, pattern, path);
+	glob_ctx g = { pattern, path, strlen(path) + 1, NULL };
+	size_t rows = strlen(pattern) + 1;
+	bool m;
+
+	if (strchr(pattern, '*') && rows <= MEMO_MAX_BITS / g.cols)
+		g.failed = calloc((rows * g.cols + 7) / 8, 1);   /* NULL: slower, still right */
+	m = match_from(&g, pattern, path);
+	free(g.failed);
+	return m;
 }
 
 int tctl_glob_check(const char *pattern)

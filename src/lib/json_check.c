@@ -129,6 +129,9 @@ static int add_problem(tctl_jc *jc, int line, char *msg)
 
 /* Formats "FILE:LINE: path: message" for the current path (plus `key`). */
 static void record(tctl_jc *jc, const char *key, bool key_pos, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void record(tctl_jc *jc, const char *key, bool key_pos, const char *fmt, va_list ap)
 {
 	tctl_buf b = TCTL_BUF_INIT;
 	tctl_jsonpos pos = { 0, 0, 0 };

@@ -204,6 +204,14 @@ done:
 	return error;
 }
 
+int prices_read_page(char **next, prices_table *t, size_t region, size_t number, const char *url,
+		     const char *body)
+{
+	page p = { t, region, number, url };
+
+	return read_page(next, &p, body);
+}
+
 /* ---- following the pages ---- */
 
 /* "scheme://host[:port]" of url, lower-case, without the default https port. */

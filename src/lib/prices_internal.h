@@ -35,6 +35,11 @@ typedef struct {
 /* Reads every page of every region into t->slots (prices.c). */
 int prices_fetch(prices_table *t, const tctl_config *cfg, const tctl_prices_options *opts);
 
+/* Reads one page's body (page `number` of region `region`, fetched from `url`, for messages)
+ * into t; *next = its NextPageLink, NULL at the end (caller frees). Errors name the page. */
+int prices_read_page(char **next, prices_table *t, size_t region, size_t number, const char *url,
+		     const char *body);
+
 /* Lays the table over the user catalog at `path` (or a new one) and writes it
  * atomically, after checking it loads (prices_catalog.c). */
 int prices_write(tctl_prices_result *out, const prices_table *t, const char *path,

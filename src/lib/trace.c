@@ -331,7 +331,7 @@ static int compile_all(compiled *c, const tctl_trace_columns *cols, const header
 	return 0;
 }
 
-/* One value of a row: evaluated, then checked >= 0. 1 when a needed cell is empty. */
+/* One value of a row: evaluated, then checked >= 0 and < 9e18. 1 when a needed cell is empty. */
 static int value(double *out, const expr *e, const char *what, const row *r, const header *h,
 		 int *empty)
 {
@@ -348,6 +348,9 @@ static int value(double *out, const expr *e, const char *what, const row *r, con
 		return tctl_error_set(TCTL_EINVALID, "%s:%zu: field '%s' is %s, expected >= 0",
 				      r->path, r->line, what, v);
 	}
+	if (*out >= 9e18)   /* seconds and bytes are whole int64_t numbers: no more than that */
+		return tctl_error_set(TCTL_EINVALID, "%s:%zu: %s (%s) is %g, expected at most 9e18",
+				      r->path, r->line, what, e->text, *out);
 	return 0;
 }
 
@@ -432,6 +435,17 @@ static int read_row(tctl_trace *t, size_t *cap, const compiled *c, row *r, const
 	return rc;
 }
 
+/* The 1-based line of the first NUL byte in text. */
+static size_t nul_line(const char *text, size_t len)
+{
+	const char *nul = memchr(text, '\0', len);
+	size_t line = 1;
+
+	for (const char *c = text; c < nul; c++)
+		line += *c == '\n';
+	return line;
+}
+
 static bool blank(const char *p)
 {
 	while (*p == ' ' || *p == '\r' || *p == '\t')
@@ -439,22 +453,17 @@ static bool blank(const char *p)
 	return *p == '\n' || !*p;
 }
 
-int tctl_trace_read(tctl_trace **out, const char *path, const tctl_trace_columns *cols)
+/* Reads the trace in `text` (NUL-terminated, modified in place while split into cells). */
+static int parse_text(tctl_trace *t, char *text, const char *path, const tctl_trace_columns *cols)
 {
-	tctl_trace *t = calloc(1, sizeof(*t));
-	char *text = NULL, *p;
+	char *p = text;
 	header h = { 0 };
 	compiled c;
-	size_t len, cap = 0, line = 1;
+	size_t cap = 0, line = 1;
 	int error;
 
-	if (!t)
-		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	if ((error = tctl_file_read(&text, &len, path)) < 0)
-		goto done;
-	p = text;
 	if ((error = read_header(&h, &p, path)) < 0 || (error = compile_all(&c, cols, &h)) < 0)
-		goto done;
+		return error;
 	while (*p) {
 		row r = { path, ++line, { 0 }, 0 };
 		if (blank(p)) {
@@ -464,16 +473,49 @@ int tctl_trace_read(tctl_trace **out, const char *path, const tctl_trace_columns
 		}
 		split_row(&r, &p);
 		if ((error = read_row(t, &cap, &c, &r, &h, cols)) < 0)
-			goto done;
+			return error;
 	}
-done:
-	free(text);
+	return 0;
+}
+
+int tctl_trace_parse(tctl_trace **out, const char *text, size_t len, const char *path,
+		     const tctl_trace_columns *cols)
+{
+	tctl_trace *t = calloc(1, sizeof(*t));
+	char *copy = NULL;
+	int error;
+
+	if (!t || !(copy = malloc(len + 1))) {
+		free(t);
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (memchr(text, '\0', len))
+		error = tctl_error_set(TCTL_EINVALID, "%s: line %zu: a NUL byte (not a CSV text file)",
+				       path, nul_line(text, len));
+	else
+		error = parse_text(t, copy, path, cols);
+	free(copy);
 	if (error < 0) {
 		tctl_trace_free(t);
 		return error;
 	}
 	*out = t;
 	return 0;
+}
+
+int tctl_trace_read(tctl_trace **out, const char *path, const tctl_trace_columns *cols)
+{
+	char *text = NULL;
+	size_t len;
+	int error;
+
+	if ((error = tctl_file_read(&text, &len, path)) < 0)
+		return error;
+	error = tctl_trace_parse(out, text, len, path, cols);
+	free(text);
+	return error;
 }
 
 void tctl_trace_free(tctl_trace *t)

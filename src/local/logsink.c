@@ -109,7 +109,11 @@ bool logsink_pump(log_sink *s, int k)
 
 void logsink_drain(log_sink *s, int64_t deadline_ms)
 {
-	while (!logsink_pump(s, 0) | !logsink_pump(s, 1)) {
+	for (;;) {
+		bool out_done = logsink_pump(s, 0);   /* pump both pipes every turn */
+		bool err_done = logsink_pump(s, 1);
+		if (out_done && err_done)
+			break;
 		struct pollfd p[2] = { { s->pipe_fd[0], POLLIN, 0 }, { s->pipe_fd[1], POLLIN, 0 } };
 		int64_t left = deadline_ms - tctl_mono_ms();
 		if (left <= 0)

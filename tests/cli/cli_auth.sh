@@ -162,7 +162,7 @@ expect_eq "only the token cache holds tokens" "$TRAINCTL_HOME/cache/tokens.json"
 expect_eq "the token cache is private (0600)" "600" "$(stat -c %a "$TRAINCTL_HOME/cache/tokens.json")"
 
 # ---- no leaks ----
-if command -v valgrind >/dev/null 2>&1; then
+if have_valgrind; then
 	run valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 "$TRAINCTL" auth check
 	if [ "$RC" -eq 0 ]; then ok "auth check under valgrind: no errors, no definite leaks"
 	else not_ok "auth check under valgrind: no errors, no definite leaks" "exit $RC" "$ERR"; fi
@@ -171,8 +171,8 @@ if command -v valgrind >/dev/null 2>&1; then
 	if [ "$RC" -eq 0 ]; then ok "auth check (Azure CLI) under valgrind: no errors, no definite leaks"
 	else not_ok "auth check (Azure CLI) under valgrind: no errors, no definite leaks" "exit $RC" "$ERR"; fi
 else
-	skip "auth check under valgrind" "valgrind not installed"
-	skip "auth check (Azure CLI) under valgrind" "valgrind not installed"
+	skip "auth check under valgrind" "$NO_VALGRIND"
+	skip "auth check (Azure CLI) under valgrind" "$NO_VALGRIND"
 fi
 
 done_testing

@@ -103,7 +103,7 @@ run "$TRAINCTL" config show --help
 expect_rc "show --help: exit 0" 0
 expect_out "show --help: usage" '^usage: trainctl config show'
 
-if command -v valgrind >/dev/null 2>&1; then
+if have_valgrind; then
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 		"$TRAINCTL" config show --json >/dev/null 2>"$T_TMP/vg" && vrc=0 || vrc=$?
 	if [ "$vrc" -eq 0 ]; then ok "config show: clean under valgrind"; else not_ok "config show: clean under valgrind" "$(cat "$T_TMP/vg")"; fi
@@ -112,8 +112,8 @@ if command -v valgrind >/dev/null 2>&1; then
 		"$TRAINCTL" config show >/dev/null 2>"$T_TMP/vg" && vrc=0 || vrc=$?
 	if [ "$vrc" -eq 1 ]; then ok "a refused config: clean under valgrind"; else not_ok "a refused config: clean under valgrind" "exit $vrc" "$(cat "$T_TMP/vg")"; fi
 else
-	skip "config show: clean under valgrind" "valgrind is not installed"
-	skip "a refused config: clean under valgrind" "valgrind is not installed"
+	skip "config show: clean under valgrind" "$NO_VALGRIND"
+	skip "a refused config: clean under valgrind" "$NO_VALGRIND"
 fi
 
 done_testing

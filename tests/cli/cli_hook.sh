@@ -328,9 +328,9 @@ cat >"$T_TMP/hwloc.supp" <<'EOF'
 }
 EOF
 VG="valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$T_TMP/hwloc.supp"
-if ! command -v valgrind >/dev/null 2>&1; then
-	skip "hook run under valgrind" "valgrind is not installed"
-	skip "the detached hook under valgrind" "valgrind is not installed"
+if ! have_valgrind; then
+	skip "hook run under valgrind" "$NO_VALGRIND"
+	skip "the detached hook under valgrind" "$NO_VALGRIND"
 elif ! valgrind -q --error-exitcode=9 "$TRAINCTL" --version >/dev/null 2>&1; then
 	skip "hook run under valgrind" "valgrind cannot read this build (e.g. clang's DWARF 5)"
 	skip "the detached hook under valgrind" "valgrind cannot read this build (e.g. clang's DWARF 5)"

@@ -203,7 +203,7 @@ run sh -c "LD_DEBUG=files '$TRAINCTL' prices refresh --region eastus 2>&1 | grep
 expect_eq "prices refresh does" "1" "$OUT"
 
 # ---- no leaks ----
-if command -v valgrind >/dev/null 2>&1; then
+if have_valgrind; then
 	run valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
 		"$TRAINCTL" prices refresh --region eastus --region westus2
 	if [ "$RC" -eq 0 ]; then ok "prices refresh under valgrind: no errors, no definite leaks"
@@ -213,8 +213,8 @@ if command -v valgrind >/dev/null 2>&1; then
 		"$TRAINCTL" prices refresh --region eastus
 	expect_rc "a malformed page under valgrind: the error, no leaks" 1
 else
-	skip "prices refresh under valgrind" "valgrind not installed"
-	skip "a malformed page under valgrind" "valgrind not installed"
+	skip "prices refresh under valgrind" "$NO_VALGRIND"
+	skip "a malformed page under valgrind" "$NO_VALGRIND"
 fi
 
 done_testing

@@ -112,7 +112,7 @@ run "$TRAINCTL" profile --topology "$T_TMP/bad.xml" --no-cache
 expect_rc "--no-cache with --topology is a usage error" 2
 
 # ---- leaks (valgrind: definite leaks only; hwloc keeps some memory reachable) ----
-if command -v valgrind >/dev/null && [ -z "${TRAINCTL_SKIP_VALGRIND:-}" ]; then
+if have_valgrind; then
 	# hwloc's PCI plugin (libpciaccess) loses one block inside hwloc_topology_load on a live
 	# machine: not ours, so leaks below that call are suppressed; every other stack counts.
 	cat >"$T_TMP/hwloc.supp" <<'EOF'
@@ -139,7 +139,7 @@ EOF
 	fi
 	[ -s "$T_TMP/vg.log" ] && sed 's/^/# /' "$T_TMP/vg.log"
 else
-	skip "valgrind leak checks" "valgrind is not installed, or TRAINCTL_SKIP_VALGRIND is set"
+	skip "valgrind leak checks" "$NO_VALGRIND"
 fi
 
 done_testing

@@ -20,7 +20,7 @@ expect_text() {
 
 VALGRIND=""
 VG_JOBS=$(nproc 2>/dev/null || echo 4)
-if command -v valgrind >/dev/null 2>&1; then
+if have_valgrind; then
 	VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 fi
 
@@ -45,7 +45,7 @@ vg_report() {
 		name=$(sed -n 1p "$T_TMP/vg/$i.what")
 		want=$(sed -n 2p "$T_TMP/vg/$i.what")
 		if [ -z "$VALGRIND" ]; then
-			skip "$name" "valgrind is not installed"
+			skip "$name" "$NO_VALGRIND"
 		elif [ "$(cat "$T_TMP/vg/$i.rc")" = "$want" ]; then
 			ok "$name"
 		else

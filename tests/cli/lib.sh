@@ -11,6 +11,21 @@ export HOME="$T_TMP/userhome"
 mkdir -p "$HOME"
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME
 
+# have_valgrind: true when valgrind can check the binary under test. NO_VALGRIND says why not, for
+# the skip line: valgrind is not installed, TRAINCTL_SKIP_VALGRIND is set, or the binary is built
+# with a sanitizer (tests/meson.build sets TRAINCTL_SANITIZER then: ASan and valgrind cannot share
+# a process, and ASan with LeakSanitizer checks that build instead).
+if [ -n "${TRAINCTL_SANITIZER:-}" ]; then
+	NO_VALGRIND="built with -fsanitize=$TRAINCTL_SANITIZER, which checks it instead"
+elif [ -n "${TRAINCTL_SKIP_VALGRIND:-}" ]; then
+	NO_VALGRIND="TRAINCTL_SKIP_VALGRIND is set"
+elif ! command -v valgrind >/dev/null 2>&1; then
+	NO_VALGRIND="valgrind is not installed"
+else
+	NO_VALGRIND=""
+fi
+have_valgrind() { [ -z "$NO_VALGRIND" ]; }
+
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
 not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }

@@ -67,6 +67,8 @@ void fx_write(const char *dir, const char *rel, const char *content)
 	free(path);
 }
 
+static char *command(const char *dir, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static char *command(const char *dir, const char *fmt, va_list ap)
 {
 	tctl_buf b = TCTL_BUF_INIT;

@@ -279,7 +279,11 @@ static void user_catalog_overrides_entry_by_entry(void **state)
 	p = tctl_catalog_price(cat, "Standard_NC4as_T4_v3", "eastus");
 	assert_true(p->dedicated == 0.526);
 	assert_int_equal(cat->prices_len, base->prices_len + 1);
+	/* the user catalog has no gpus, sizes or egress: merging copies none of them (the sanitized
+	 * build caught a memcpy from NULL here) */
 	assert_int_equal(cat->gpus_len, base->gpus_len);
+	assert_int_equal(cat->sizes_len, base->sizes_len);
+	assert_int_equal(cat->egress_len, base->egress_len);
 	tctl_catalog_free(cat);
 	tctl_catalog_free(base);
 	remove_temp(path);

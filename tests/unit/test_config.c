@@ -16,6 +16,7 @@
 #include "trainctl/config.h"
 #include "trainctl/error.h"
 #include "trainctl/util.h"
+#include "src/lib/config_priv.h"   /* tctl_config_from_text */
 
 /* A scratch tree: ROOT/home (TRAINCTL_HOME), ROOT/repo/.git, ROOT/repo/sub. */
 static char root[256], user_cfg[320], repo_cfg[320], repo_sub[320], repo_dir[320];
@@ -454,6 +455,31 @@ static void malformed_configs_are_reported_exactly(void **state)
 	}
 }
 
+/* The fuzzer's entry point: one text, no files or environment, the same rules and messages. */
+static void a_text_alone_is_read_as_a_file_would_be(void **state)
+{
+	tctl_config *cfg = NULL;
+	const char *bad = "{\"default_workspace\": \"dve\", \"workspaces\": {\"dev\": {}}}";
+
+	(void)state;
+	assert_int_equal(tctl_config_from_text(&cfg, profiles, strlen(profiles), "mem.json",
+					       TCTL_CONFIG_USER), 0);
+	assert_string_equal(cfg->default_workspace, "dev");
+	assert_int_equal(cfg->workspaces_len, 2);
+	assert_true(cfg->local.gpu_watts == 300);   /* the defaults are there */
+	assert_string_equal(tctl_config_origin(cfg, "default_workspace"), "mem.json:2");
+	tctl_config_free(cfg);
+	cfg = NULL;
+	assert_int_equal(tctl_config_from_text(&cfg, bad, strlen(bad), "mem.json", TCTL_CONFIG_USER),
+			 TCTL_EINVALID);
+	assert_null(cfg);
+	assert_string_equal(tctl_error_last()->message, "mem.json:1: default_workspace: no workspace "
+			    "profile named 'dve' (did you mean 'dev'?)");
+	assert_int_equal(tctl_config_from_text(&cfg, "{\"credentials\": {\"client_secret\": \"x\"}}",
+					       39, "repo.json", TCTL_CONFIG_REPO), TCTL_ESECURITY);
+	assert_null(cfg);
+}
+
 static void show_lists_every_value_with_its_origin(void **state)
 {
 	char line[600];
@@ -531,6 +557,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(malformed_configs_are_reported_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(show_lists_every_value_with_its_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(loading_is_fast, setup, teardown),
+		cmocka_unit_test(a_text_alone_is_read_as_a_file_would_be),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -169,6 +169,28 @@ static void missing_file_is_not_found(void **state)
 	tctl_trace_free(NULL);
 }
 
+/* tctl_trace_parse reads text that need not end in NUL, and refuses a NUL inside it (a file
+ * read from disk used to stop there silently). */
+static void text_is_parsed_and_a_nul_byte_is_refused(void **state)
+{
+	static const char csv[] = "submit_time,gpus,duration\n0,1,60\n5,2,9\n";
+	static const char nul[] = "submit_time,gpus,duration\n0,1,60\n5,2\0,9\n";
+	tctl_trace_columns c;
+	tctl_trace *t = NULL;
+	(void)state;
+
+	assert_int_equal(tctl_trace_columns_parse(&c, NULL), 0);
+	assert_int_equal(tctl_trace_parse(&t, csv, strlen(csv) - 6, "mem.csv", &c), 0);
+	assert_int_equal(t->jobs_len, 1);  /* the cut-off second row is not read */
+	assert_int_equal(t->jobs[0].duration, 60);
+	tctl_trace_free(t);
+	t = NULL;
+	assert_int_equal(tctl_trace_parse(&t, nul, sizeof(nul) - 1, "mem.csv", &c), TCTL_EINVALID);
+	assert_null(t);
+	assert_string_equal(tctl_error_last()->message, "mem.csv: line 3: a NUL byte (not a CSV text file)");
+	tctl_trace_columns_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +200,7 @@ int main(void)
 		cmocka_unit_test(malformed_traces_name_line_and_field),
 		cmocka_unit_test(column_specs_are_checked),
 		cmocka_unit_test(missing_file_is_not_found),
+		cmocka_unit_test(text_is_parsed_and_a_nul_byte_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -24,6 +24,8 @@ int proc_start_time(pid_t pid, int64_t *out);        /* clock ticks since boot; 
 bool proc_matches(int64_t pid, int64_t start);       /* alive and the same process */
 const char *proc_boot_id(void);                      /* cached; "" when unknown */
 int proc_children(pid_t parent, pid_t *out, int max); /* direct children */
+/* Live processes whose environment holds the entry `kv` ("K=V"), readable by us. */
+int proc_with_env(const char *kv, pid_t *out, int max);
 
 /* Resources held by running runs, and the claim of queued runs (queue.c). */
 typedef struct {

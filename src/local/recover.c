@@ -99,6 +99,7 @@ int tctl_local_recover(tctl_ledger *l, int *out_lost)
 	int rc, gone;
 
 	*out_lost = 0;
+	rundir_sweep(l);
 	if ((rc = list_running(l, &running)) < 0)
 		return rc;
 	gone = count_gone(&running);

@@ -115,6 +115,9 @@ def main():
                  f"{sum(s['killed'] for s in submits.values())} SIGKILLed, "
                  f"{sum(s['rc'] not in (0, None) and not s['killed'] for s in submits.values())} "
                  "failed on their own")
+    for m, s in sorted(submits.items()):
+        if s["rc"] not in (0, None) and not s["killed"]:
+            notes.append(f"submit {m} failed: {s['err'].splitlines()[-1] if s['err'] else '?'}")
     settled_chaos = status_rounds(12)
     notes.append("faults injected: " + ctl("chaos").strip())
     ctl("knobs", json.dumps({"chaos": None}))

@@ -15,6 +15,11 @@ runs=${CHAOS_AZURE_RUNS:-20}
 if [ -n "${TRAINCTL_SANITIZER:-}" ] && [ -z "${CHAOS_AZURE_RUNS:-}" ]; then runs=10; fi
 echo "# CHAOS_SEED=$seed CHAOS_P=$p CHAOS_AZURE_RUNS=$runs (rerun with these to replay the same choices)"
 
+if ! command -v node > /dev/null 2>&1; then
+	skip "Azure ML chaos against the ARM fake" "node is not installed (Azurite needs it)"
+	done_testing
+	exit $?
+fi
 if ! [ -x "$ROOT/node_modules/.bin/azurite-blob" ] && [ -z "${AZURITE_BLOB:-}" ]; then
 	skip "Azure ML chaos against the ARM fake" "azurite not installed (npm install at the repository root; make test does it)"
 	done_testing

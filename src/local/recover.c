@@ -108,3 +108,33 @@ int tctl_local_recover(tctl_ledger *l, int *out_lost)
 		return 0;
 	return mark_lost(l, out_lost);
 }
+
+/* Are there local runs in `state`? (one row at most is read) */
+static int any_in(tctl_ledger *l, tctl_run_state state, bool *out)
+{
+	tctl_run_filter f = TCTL_RUN_FILTER_INIT;
+	tctl_run_list list = { 0 };
+	int rc;
+
+	f.state = state;
+	f.backend = "local";
+	f.limit = 1;
+	if ((rc = tctl_ledger_run_list(l, &list, &f)) < 0)
+		return rc;
+	*out = list.len > 0;
+	tctl_run_list_free(&list);
+	return 0;
+}
+
+int tctl_local_stalled(tctl_ledger *l, bool *out)
+{
+	bool queued = false, running = false;
+	int rc;
+
+	*out = false;
+	if ((rc = any_in(l, TCTL_RUN_QUEUED, &queued)) < 0 || !queued ||
+	    (rc = any_in(l, TCTL_RUN_RUNNING, &running)) < 0)
+		return rc;
+	*out = !running;
+	return 0;
+}

@@ -33,4 +33,25 @@ done < "$T_TMP/chaos.out"
 [ "$(grep -c '^CHECK ' "$T_TMP/chaos.out")" -ge 9 ] && ok "every check of the driver reported" ||
 	not_ok "every check of the driver reported" "$(grep -c '^CHECK ' "$T_TMP/chaos.out") checks"
 
+# A queue nobody would start: a supervisor that dies right after recording its run's end
+# (or a submit that dies after its commit) leaves runs queued and none running. The ledger
+# is put in that state (the supervisor stopped, its run marked ended, then SIGKILLed); the
+# next command must start the queue.
+export TRAINCTL_HOME="$T_TMP/stall"
+DB="$TRAINCTL_HOME/data/ledger.db"
+printf '{"name": "stall-a", "placement": "local", "shell": "sleep 30", "resources": {"cpus": 2}}\n' > "$T_TMP/a.json"
+printf '{"name": "stall-b", "placement": "local", "shell": "true", "resources": {"cpus": 2}}\n' > "$T_TMP/b.json"
+a=$("$TRAINCTL" submit -q "$T_TMP/a.json")
+i=0; while [ "$(sqlite3 "$DB" "SELECT state FROM runs WHERE id='$a'")" != running ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+b=$("$TRAINCTL" submit -q "$T_TMP/b.json")
+sup=$(sqlite3 "$DB" "SELECT supervisor_pid FROM runs WHERE id='$a'")
+kill -STOP "$sup"
+sqlite3 "$DB" "UPDATE runs SET state = 'succeeded', ended_ms = started_ms + 1 WHERE id = '$a'"
+kill -KILL "$sup"
+sleep 0.3
+expect_eq "the stalled run waits: queued, nothing running" "queued" "$(sqlite3 "$DB" "SELECT state FROM runs WHERE id='$b'")"
+"$TRAINCTL" list > /dev/null 2>&1
+i=0; while [ "$(sqlite3 "$DB" "SELECT state FROM runs WHERE id='$b'")" != succeeded ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+expect_eq "the next command starts a stalled queue" "succeeded" "$(sqlite3 "$DB" "SELECT state FROM runs WHERE id='$b'")"
+
 done_testing

@@ -73,6 +73,13 @@ int tctl_local_submit_sweep(tctl_ledger **l, const tctl_job *job, const tctl_loc
  */
 int tctl_local_recover(tctl_ledger *l, int *out_lost);
 
+/**
+ * Is the local queue stalled: runs queued and none running, so no supervisor will start
+ * them as it finishes? (A submit killed after recording its run but before starting a
+ * dispatcher leaves this.) Two indexed reads.
+ */
+int tctl_local_stalled(tctl_ledger *l, bool *out);
+
 /** Start a detached dispatcher (after recovery freed resources); closes *l and sets it NULL. */
 int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap);
 

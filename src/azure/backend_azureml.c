@@ -156,7 +156,12 @@ static int job_body(char **out, const session *s, const tctl_job *job, const tct
 	return tctl_azure_job_body(out, &s->ws, &in);
 }
 
-/* The run as the ledger keeps it, recorded before the PUT so a job never goes unrecorded. */
+/*
+ * The run as the ledger keeps it, recorded before the PUT so a job never goes unrecorded:
+ * the row and the event naming its job in one transaction, then the body kept for a
+ * resubmission in the run's folder (made only once the run exists, so a submit killed
+ * half-way leaves either nothing or a whole run).
+ */
 static int record(tctl_ledger *l, tctl_run *run, const tctl_job *job, const char *path,
 		  const char *body)
 {
@@ -181,12 +186,18 @@ static int record(tctl_ledger *l, tctl_run *run, const tctl_job *job, const char
 	free(runs);
 	if (!run->run_dir || !(file = tctl_path_join(run->run_dir, BODY_FILE)))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	if ((error = tctl_mkdir_p(run->run_dir, 0700)) < 0 ||
-	    (error = tctl_file_write_atomic(file, body, strlen(body), 0600)) < 0 ||
-	    (error = tctl_ledger_run_insert(l, run)) < 0)
-		goto done;
 	snprintf(detail, sizeof(detail), JOB_EVENT "%s", path);
-	error = tctl_ledger_event_add(l, run->id, "queued", detail);
+	if ((error = tctl_ledger_begin(l)) < 0)
+		goto done;
+	if ((error = tctl_ledger_run_insert(l, run)) < 0 ||
+	    (error = tctl_ledger_event_add(l, run->id, "queued", detail)) < 0 ||
+	    (error = tctl_ledger_commit(l)) < 0) {
+		tctl_ledger_rollback(l);
+		goto done;
+	}
+	if ((error = tctl_mkdir_p(run->run_dir, 0700)) < 0 ||
+	    (error = tctl_file_write_atomic(file, body, strlen(body), 0600)) < 0)
+		tctl_ledger_run_transition(l, run, TCTL_RUN_FAILED, tctl_error_last()->message);
 done:
 	free(file);
 	return error;

@@ -31,15 +31,19 @@ int cli_capacity(tctl_local_capacity *out)
 int cli_ledger_open(tctl_ledger **out)
 {
 	tctl_local_capacity cap;
+	bool stalled = false;
 	int lost = 0, rc;
 
 	if ((rc = tctl_ledger_open(out, NULL)) < 0)
 		return rc;
-	if ((rc = tctl_local_recover(*out, &lost)) < 0)
+	if ((rc = tctl_local_recover(*out, &lost)) < 0 ||
+	    (!lost && (rc = tctl_local_stalled(*out, &stalled)) < 0))
 		goto fail;
-	if (lost > 0) {
+	if (lost > 0)
 		fprintf(stderr, "trainctl: %d run%s lost (supervisor gone); see 'trainctl list --state lost'\n",
 			lost, lost == 1 ? "" : "s");
+	/* runs the lost ones made room for, or a queue nobody would start (its submit died) */
+	if (lost > 0 || stalled) {
 		if ((rc = cli_capacity(&cap)) < 0 || (rc = tctl_local_kick(out, &cap)) < 0 ||
 		    (rc = tctl_ledger_open(out, NULL)) < 0)
 			goto fail;

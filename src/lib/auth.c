@@ -89,7 +89,7 @@ static int add_link(tctl_credential *cred, tctl_credential_type type, auth_fetch
 	    dup_str(&l->client_id, client) < 0 || dup_str(&l->secret, secret) < 0 ||
 	    dup_str(&l->path, path) < 0 || dup_str(&l->endpoint, endpoint) < 0)
 		return TCTL_ENOMEM;
-	return 0;
+	return endpoint ? tctl_http_redact_url(&l->endpoint_shown, endpoint) : 0;
 }
 
 static int check_tenant(const char *tenant, const char *where)
@@ -242,6 +242,7 @@ static void link_free(auth_link *l)
 	auth_wipe(l->secret);
 	free(l->path);
 	free(l->endpoint);
+	free(l->endpoint_shown);
 	free(l->cache_extra);
 	free(l->reported_tenant);
 }
@@ -321,7 +322,7 @@ static void fill_info(tctl_credential *cred)
 	i->source = l->source;
 	i->tenant_id = l->tenant_id ? l->tenant_id : l->reported_tenant;
 	i->client_id = l->client_id;
-	i->endpoint = l->endpoint;
+	i->endpoint = l->endpoint_shown;
 	i->skipped = cred->skipped.ptr ? cred->skipped.ptr : "";
 }
 
@@ -367,11 +368,22 @@ const tctl_credential_info *tctl_credential_describe(const tctl_credential *cred
 	return &cred->info;
 }
 
+/* The audience is scheme://host[:port]...: a user name or password in the endpoint's URL is
+ * for that endpoint alone, never sent to Entra ID in a scope nor shown as one. */
 int tctl_credential_arm_scope(char **out, const tctl_config *cfg)
 {
 	const char *arm = cfg && cfg->cloud.arm ? cfg->cloud.arm : "https://management.azure.com";
+	const char *host = strstr(arm, "://"), *at;
+	int scheme = 0;
 
-	if (asprintf(out, "%s/.default", arm) < 0)
+	if (host) {
+		host += 3;
+		scheme = (int)(host - arm);
+		at = memchr(host, '@', strcspn(host, "/?#"));
+		if (at)
+			host = at + 1;
+	}
+	if (asprintf(out, "%.*s%s/.default", scheme, arm, host ? host : arm) < 0)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	return 0;
 }

@@ -31,6 +31,7 @@ struct auth_link {
 	char *secret;        /* client secret, or the App Service identity header */
 	char *path;          /* federated token file, or the az program */
 	char *endpoint;      /* token URL, IMDS base, identity endpoint */
+	char *endpoint_shown; /* the same, redacted (a password in the URL reads ***) */
 	char *cache_extra;   /* more cache key (the az profile's state) */
 	char *reported_tenant; /* the tenant the CLI said its token is for (display only) */
 };

@@ -2,6 +2,7 @@
 #include "config_priv.h"
 #include "job_priv.h"
 #include "trainctl/error.h"
+#include "trainctl/http.h"
 #include "trainctl/util.h"
 
 #include <stdio.h>
@@ -15,10 +16,18 @@ static void put(json_t *o, const char *key, json_t *v, bool *bad)
 		*bad = true;
 }
 
+/* A URL with a password in it (https://user:pass@host) keeps its password out of output. */
 static void put_str(json_t *o, const char *key, const char *s, bool redact, bool *bad)
 {
-	if (s)
-		put(o, key, json_string(redact && tctl_config_key_is_secret(key) ? "***" : s), bad);
+	char *shown = NULL;
+
+	if (!s)
+		return;
+	if (redact && strstr(s, "://") && tctl_http_redact_url(&shown, s) < 0)
+		*bad = true;
+	put(o, key, json_string(redact && tctl_config_key_is_secret(key) ? "***" : shown ? shown : s),
+	    bad);
+	free(shown);
 }
 
 static void put_num(json_t *o, const char *key, double x, bool *bad)

@@ -56,33 +56,15 @@ char *run_dir_path(const char *ledger_dir, const char *id)
 	return p;
 }
 
-/* Remove a run folder that holds only what prepare_dir() wrote. */
-static void remove_dir(const char *dir)
+/* The run's id and folder path, and its staged folder with the saved environment. */
+static int prepare_dir(tctl_ledger *l, tctl_run *run, char **out_stage)
 {
-	char *env;
-
-	if (!dir)
-		return;
-	if ((env = tctl_path_join(dir, "env"))) {
-		unlink(env);
-		free(env);
-	}
-	rmdir(dir);
-}
-
-/* The run's folder and its saved environment, before the run is recorded. */
-static int prepare_dir(tctl_ledger *l, tctl_run *run)
-{
-	int rc;
-
 	if (!run->id[0])
 		tctl_run_id_new(run->id, run->submitted_ms);
 	free(run->run_dir);
 	if (!(run->run_dir = run_dir_path(tctl_ledger_dir(l), run->id)))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	if ((rc = tctl_mkdir_p(run->run_dir, 0700)) < 0)
-		return rc;
-	return env_save(run->run_dir);
+	return rundir_stage(out_stage, tctl_ledger_dir(l), run->id);
 }
 
 static int insert_queued(tctl_ledger *l, const tctl_job *job, tctl_run *run,
@@ -116,16 +98,23 @@ int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_cap
 		      tctl_run *run)
 {
 	bool startable = false;
+	char *stage = NULL;
 	int rc;
 
 	if ((rc = tctl_local_check_fit(job, cap)) < 0)
 		return rc;
 	if (!run->submitted_ms)
 		run->submitted_ms = tctl_now_ms();
-	if ((rc = prepare_dir(*l, run)) < 0 || (rc = insert_queued(*l, job, run, cap, &startable)) < 0) {
-		remove_dir(run->run_dir);   /* nothing is left behind of a run that was not recorded */
+	if ((rc = prepare_dir(*l, run, &stage)) < 0 ||
+	    (rc = insert_queued(*l, job, run, cap, &startable)) < 0) {
+		rundir_discard(stage);   /* nothing is left behind of a run that was not recorded */
+		free(stage);
 		return rc;
 	}
+	rc = rundir_publish(stage, run->run_dir);
+	free(stage);
+	if (rc < 0)
+		return rc;
 	/* when nothing may start now, the supervisors of running runs start it as they finish */
 	return startable ? tctl_local_kick(l, cap) : 0;
 }

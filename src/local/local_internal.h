@@ -24,6 +24,8 @@ int proc_start_time(pid_t pid, int64_t *out);        /* clock ticks since boot; 
 bool proc_matches(int64_t pid, int64_t start);       /* alive and the same process */
 const char *proc_boot_id(void);                      /* cached; "" when unknown */
 int proc_children(pid_t parent, pid_t *out, int max); /* direct children */
+/* Live processes whose environment holds the entry `kv` ("K=V"), readable by us. */
+int proc_with_env(const char *kv, pid_t *out, int max);
 
 /* Resources held by running runs, and the claim of queued runs (queue.c). */
 typedef struct {
@@ -98,6 +100,18 @@ void logsink_close(log_sink *s);
 
 /* The run's folder: <ledger dir>/runs/<id>; caller frees. */
 char *run_dir_path(const char *ledger_dir, const char *id);
+
+/* Run folders (rundir.c): staged by the submit, published once the run is recorded. */
+/* Create the staged folder of run `id` with the saved environment; *out is its path. */
+int rundir_stage(char **out, const char *ledger_dir, const char *id);
+/* Remove a staged folder (its run was not recorded). NULL is fine. */
+void rundir_discard(const char *stage);
+/* Move the staged folder to the run's folder; 0 when someone else already did. */
+int rundir_publish(const char *stage, const char *run_dir);
+/* Make sure a recorded run's folder is in place (its submit may have died before moving it). */
+int rundir_settle(const char *ledger_dir, const char *id, const char *run_dir);
+/* Publish or remove the staged folders of submits that died (recovery). */
+void rundir_sweep(tctl_ledger *l);
 
 /* Write the submitting environment (credentials removed) to <run_dir>/env. */
 int env_save(const char *run_dir);

@@ -88,6 +88,56 @@ const char *proc_boot_id(void)
 	return id;
 }
 
+/* Does the NUL-separated environment of `pid` hold the entry `kv` ("K=V")? */
+static bool environ_has(pid_t pid, const char *kv)
+{
+	char path[64], buf[8192];
+	size_t len = strlen(kv), have = 0;
+	ssize_t n;
+	int fd;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	/* entries are compared whole; one that straddles a read is carried to the next */
+	while (!found && (n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
+		size_t end = have + (size_t)n, at = 0;
+		for (size_t k = 0; k < end && !found; k++) {
+			if (buf[k] != '\0')
+				continue;
+			found = k - at == len && !memcmp(buf + at, kv, len);
+			at = k + 1;
+		}
+		have = end - at;
+		memmove(buf, buf + at, have);
+		if (have == sizeof(buf))
+			have = 0;   /* an entry longer than the buffer is not one we look for */
+	}
+	close(fd);
+	return found;
+}
+
+int proc_with_env(const char *kv, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		pid_t pid;
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid = (pid_t)atoi(e->d_name);
+		if (stat_fields(pid, NULL, NULL) == 0 && environ_has(pid, kv))
+			out[n++] = pid;
+	}
+	closedir(d);
+	return n;
+}
+
 /* Direct children from /proc/PID/task/PID/children (one read; the kernel keeps the list):
  * -1 when this kernel lacks the file (CONFIG_PROC_CHILDREN), so the caller scans instead. */
 static int children_file(pid_t parent, pid_t *out, int max)

@@ -321,8 +321,11 @@ int supervise_run(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run *run)
 	memset(&j, 0, sizeof(j));
 	memset(&logs, 0, sizeof(logs));
 	logs.pipe_fd[0] = logs.pipe_fd[1] = logs.file_fd[0] = logs.file_fd[1] = -1;
-	if (tctl_job_parse(&job, run->spec, strlen(run->spec), "ledger spec") < 0)
+	if (tctl_job_parse(&job, run->spec, strlen(run->spec), "ledger spec") < 0 ||
+	    rundir_settle(tctl_ledger_dir(l), run->id, run->run_dir) < 0) {
+		tctl_job_free(job);
 		return fail_to_start(l, run, tctl_error_last()->message);
+	}
 	bind = job->resources.bind_gpu_local && run->gpu_ids &&
 	       binding_for_run(&cpus, note, sizeof(note), run, cap) == 1;
 	if (note[0])

@@ -8,6 +8,7 @@
     python3 ctl.py READY_FILE count [REGEX]      # how many logged requests match
     python3 ctl.py READY_FILE wait [SECONDS]     # wait until READY_FILE exists (after run.py &)
     python3 ctl.py READY_FILE arm                # the ARM fake's state: computes, jobs, codes
+    python3 ctl.py READY_FILE chaos              # how many faults of each kind the chaos knob injected
 """
 import json
 import os
@@ -44,6 +45,8 @@ def main(argv):
         call(control, "POST", "/faults", {"faults": [json.loads(r) for r in rest]})
     elif cmd == "knobs":
         call(control, "POST", "/knobs", json.loads(rest[0]))
+    elif cmd == "chaos":
+        print(json.dumps(call(control, "GET", "/chaos"), sort_keys=True))
     elif cmd == "arm":
         print(json.dumps(call(control, "GET", "/arm"), indent=1, sort_keys=True))
     elif cmd in ("expire-tokens", "reset"):

@@ -11,6 +11,7 @@ requests that match them (see `Faults.add`), so any route can be made to fail.
 import email.utils
 import http.server
 import json
+import random
 import re
 import socket
 import socketserver
@@ -75,6 +76,8 @@ class Faults:
                           (TCP RST) before answering: "connection reset mid-request"
                 "drop"    close the connection without an answer
                 "slow"    wait `seconds`, then answer normally (the client may time out)
+                "lose"    serve the request (it takes effect), then reset the connection
+                          instead of answering: the client never learns that it worked
       match     a regex searched in "METHOD path?query" (default: every request)
       count     how many matching requests it applies to (default 1)
       skip      let this many matching requests through first (default 0)
@@ -88,7 +91,7 @@ class Faults:
 
     def add(self, rule):
         rule = dict(rule)
-        if rule.get("kind") not in ("status", "body", "reset", "drop", "slow"):
+        if rule.get("kind") not in ("status", "body", "reset", "drop", "slow", "lose"):
             raise ValueError("unknown fault kind %r" % rule.get("kind"))
         rule.setdefault("count", 1)
         rule.setdefault("skip", 0)
@@ -118,6 +121,62 @@ class Faults:
                     self._rules.remove(r)
                 return {k: v for k, v in r.items() if k != "_re"}
         return None
+
+
+class Chaos:
+    """The "chaos" knob: a random fault on any request, with probability `p`, seeded.
+
+    Set with POST /knobs {"chaos": {"p": 0.3, "seed": 7, "match": REGEX, "kinds": [...],
+    "slow_seconds": 2}}; null turns it off. Each request that `match` finds (default: all)
+    draws from random.Random(seed) in arrival order: with probability `p` it gets one of
+    `kinds` (default all), chosen evenly:
+      429      HTTP 429 with Retry-After: 1      503      HTTP 503
+      reset    reset before the body is read     lose     served, then the answer is lost
+      slow     answered after `slow_seconds`     expire   every token expires first (401)
+      preempt  the next low-priority job is preempted (the arm knob preempt_next + 1)
+    Queued faults (Faults) come first. `counts()` says how many of each were injected.
+    """
+
+    KINDS = ("429", "503", "reset", "lose", "slow", "expire", "preempt")
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._conf = None
+        self._rng = None
+        self._re = None
+        self._counts = {}
+
+    def configure(self, conf):
+        with self._lock:
+            self._conf = dict(conf) if conf else None
+            self._rng = random.Random(conf.get("seed", 0)) if conf else None
+            self._re = re.compile(conf.get("match", "")) if conf else None
+
+    def counts(self):
+        with self._lock:
+            return dict(self._counts)
+
+    def take(self, req, state):
+        with self._lock:
+            if not self._conf or not self._re.search("%s %s" % (req.method, req.target)):
+                return None
+            if self._rng.random() >= float(self._conf.get("p", 0.2)):
+                return None
+            kind = self._rng.choice(list(self._conf.get("kinds") or self.KINDS))
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+        if kind in ("429", "503"):
+            headers = {"Retry-After": "1"} if kind == "429" else None
+            return {"kind": "status", "status": int(kind), "headers": headers, "chaos": kind}
+        if kind == "slow":
+            return {"kind": "slow", "seconds": self._conf.get("slow_seconds", 2), "chaos": kind}
+        if kind == "expire":
+            state.tokens.expire_all()
+            return None
+        if kind == "preempt":
+            with state._lock:
+                state.knobs["preempt_next"] = int(state.knobs.get("preempt_next", 0)) + 1
+            return None
+        return {"kind": kind, "chaos": kind}
 
 
 class Tokens:
@@ -176,6 +235,7 @@ class State:
 
     def __init__(self, recorder=None):
         self.faults = Faults()
+        self.chaos = Chaos()
         self.tokens = Tokens()
         self.knobs = {}
         self.recorder = recorder or Recorder(None)
@@ -255,7 +315,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         state = srv.state
         host = self.headers.get("Host") or "%s:%d" % srv.server_address[:2]
         req = Request(self.command, self.path, dict(self.headers.items()), b"", srv.scheme, host)
-        fault = state.faults.take(req)
+        fault = state.faults.take(req) or state.chaos.take(req, state)
         started = time.time()
         entry = {"method": req.method, "path": req.path, "query": req.raw_query,
                  "target": req.target, "headers": req.headers, "listener": srv.name,
@@ -282,6 +342,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             resp = srv.route_request(req)
         entry["status"] = resp.status
+        if fault and fault["kind"] == "lose":
+            entry["status"] = None
+            state.log(entry)
+            self._reset()
         state.log(entry)
         state.recorder.record(req, resp)  # before answering: a client that got the answer finds the file
         self._send(resp)
@@ -379,6 +443,8 @@ def control_server(state, port=0):
         return Response.json({"pending": state.faults.pending()})
 
     def knobs(req, _):
+        if "chaos" in req.json():
+            state.chaos.configure(req.json()["chaos"])
         with state._lock:
             for k, v in req.json().items():
                 if v is None:
@@ -401,6 +467,7 @@ def control_server(state, port=0):
     srv.route("POST", r"^/expire-tokens$", expire)
     srv.route("POST", r"^/reset$", reset)
     srv.route("GET", r"^/requests$", lambda req, _: Response.json(state.requests()))
+    srv.route("GET", r"^/chaos$", lambda req, _: Response.json(state.chaos.counts()))
     # the control listener's own requests stay out of the log and the recording
     srv.state = _ControlState(state)
     return srv
@@ -410,7 +477,7 @@ class _ControlState:
     """Wraps the shared State for the control listener: no faults, no log, no recording."""
 
     class _NoFaults:
-        def take(self, req):
+        def take(self, req, state=None):
             return None
 
     class _NoRecord:
@@ -420,6 +487,7 @@ class _ControlState:
     def __init__(self, state):
         self._state = state
         self.faults = self._NoFaults()
+        self.chaos = self._NoFaults()
         self.recorder = self._NoRecord()
 
     def log(self, entry):

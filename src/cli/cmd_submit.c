@@ -30,7 +30,7 @@ static const cli_option options[] = {
 	  "submit even when a budget would be crossed (recorded with the run)" },
 	{ "workspace", 0, CLI_OPT_STRING, &opt.workspace, "PROFILE",
 	  "Azure ML workspace profile (default: the job's cloud.workspace, else the config's)" },
-	{ "dry-run", 'n', CLI_OPT_FLAG, &opt.dry_run, NULL,
+	{ "dry-run", 0, CLI_OPT_FLAG, &opt.dry_run, NULL,
 	  "cloud: print every request that would be sent; send nothing, record nothing" },
 	{ "verbose", 'v', CLI_OPT_FLAG, &opt.verbose, NULL, "trace HTTP on stderr (secrets redacted)" },
 	{ "json", 0, CLI_OPT_FLAG, &opt.json, NULL, "print the run as JSON (with --dry-run: the requests)" },

@@ -6,4 +6,9 @@ expect_rc "docs/cli.md matches every command's --help" 0
 for c in $("$TRAINCTL" --help | awk '/^commands:/{f=1;next} f && /^  [a-z]/{print $1}'); do
 	grep -q "^### trainctl $c\$" "$TESTS_SRC/../docs/cli.md" && ok "docs/cli.md documents '$c'" || not_ok "docs/cli.md documents '$c'"
 done
+# within one command's options, a short letter means one thing (submit once had -n twice)
+dups=$(awk '/^###+ trainctl /{cmd=$0; delete seen; next}
+	match($0, /^  -[A-Za-z],/) { c = substr($0, 4, 1); if (c in seen) print cmd ": -" c; seen[c] = 1 }' \
+	"$TESTS_SRC/../docs/cli.md")
+expect_eq "no command gives one short option two meanings" "" "$dups"
 done_testing

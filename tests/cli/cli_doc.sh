@@ -6,4 +6,6 @@ expect_rc "docs/cli.md matches every command's --help" 0
 for c in $("$TRAINCTL" --help | awk '/^commands:/{f=1;next} f && /^  [a-z]/{print $1}'); do
 	grep -q "^### trainctl $c\$" "$TESTS_SRC/../docs/cli.md" && ok "docs/cli.md documents '$c'" || not_ok "docs/cli.md documents '$c'"
 done
+# the help texts the doc is made from, under valgrind (lib.sh vg_check)
+for c in submit validate plan; do vg_check "$c --help" 0 "$c" --help; done
 done_testing

@@ -309,10 +309,11 @@ static void test_retry_after_date_and_ms_headers(void **state)
 	tctl_http_response *r = NULL;
 	char rule[256], date[64];
 	time_t when = time(NULL) + 2;
+	struct tm tm_buf;
 	int64_t t0;
 
 	(void)state;
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", gmtime(&when));
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&when, &tm_buf));
 	snprintf(rule, sizeof(rule), "{\"kind\": \"status\", \"status\": 503, \"headers\": {\"Retry-After\": \"%s\"}}", date);
 	fake_fault(&fake, rule);
 	t0 = tctl_mono_ms();

@@ -13,6 +13,7 @@ ASAN_MESON_OPTS = -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true
 CLANG_TIDY ?= clang-tidy
 CPPCHECK ?= cppcheck
 LINT_JOBS ?= $(shell nproc)
+LINT_ANALYZER ?= no
 
 .PHONY: all build test asan-build lint demo install deps clean
 
@@ -54,7 +55,8 @@ lint:
 	@scripts/deps.sh lint
 	@$(MAKE) --no-print-directory $(BUILD)/build.ninja
 	ninja -C $(BUILD)
-	CLANG_TIDY=$(CLANG_TIDY) CPPCHECK=$(CPPCHECK) scripts/lint.sh $(BUILD) $(LINT_JOBS)
+	CLANG_TIDY=$(CLANG_TIDY) CPPCHECK=$(CPPCHECK) LINT_ANALYZER=$(LINT_ANALYZER) \
+		scripts/lint.sh $(BUILD) $(LINT_JOBS)
 
 demo:
 	@scripts/deps.sh demo

@@ -230,6 +230,7 @@ static int append_page(json_t *all, char **next, const tctl_http_response *r, co
 	json_error_t jerr;
 	json_t *j = json_loadb(r->body, r->body_len, 0, &jerr), *v;
 	const char *nl;
+	bool linked;
 
 	if (!j || !json_is_array(v = json_object_get(j, "value"))) {
 		json_decref(j);
@@ -238,9 +239,10 @@ static int append_page(json_t *all, char **next, const tctl_http_response *r, co
 	}
 	json_array_extend(all, v);
 	nl = azure_str(j, "nextLink");
-	*next = nl && *nl ? strdup(nl) : NULL;
+	linked = nl && *nl;      /* nl lives in j: decided before j goes */
+	*next = linked ? strdup(nl) : NULL;
 	json_decref(j);
-	return nl && *nl && !*next ? tctl_error_set(TCTL_ENOMEM, "out of memory") : 0;
+	return linked && !*next ? tctl_error_set(TCTL_ENOMEM, "out of memory") : 0;
 }
 
 int arm_json_list(json_t **out, tctl_arm *arm, const char *path, const char *note)

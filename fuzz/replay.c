@@ -51,8 +51,9 @@ static char **list_dir(const char *dir, size_t *out_n)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (e->d_name[0] == '.' || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
-		names = realloc(names, (n + 1) * sizeof(*names));
-		FUZZ_CHECK(names != NULL);
+		char **grown = realloc(names, (n + 1) * sizeof(*names));
+		FUZZ_CHECK(grown != NULL);
+		names = grown;
 		names[n++] = strdup(path);
 	}
 	closedir(d);

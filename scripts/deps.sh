@@ -1,19 +1,24 @@
 #!/bin/sh
 # deps.sh: install the Debian packages a make target needs, when missing.
-# Usage: scripts/deps.sh build|test|demo|bench
+# Usage: scripts/deps.sh build|test|lint|demo|bench
 # As root it runs apt-get itself; otherwise it prints the exact command and fails.
 set -eu
 
 build="meson ninja-build pkg-config gcc libc6-dev python3 libhwloc-dev hwloc libjansson-dev \
 libgit2-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libcmocka-dev ca-certificates"
 test_extra="git openssl chromium"
+# make test's sanitized build (clang; libclang-rt-14-dev holds the ASan/UBSan runtimes and
+# libFuzzer) and the CLI tests' valgrind checks; make lint's analysers
+sanitize_extra="clang libclang-rt-14-dev valgrind"
+lint_extra="clang-tidy cppcheck"
 bench_extra="task-spooler parallel hyperfine azure-cli"
 
 case "${1:-build}" in
 build|demo) want="$build" ;;
-test) want="$build $test_extra" ;;
+test) want="$build $test_extra $sanitize_extra" ;;
+lint) want="$build $lint_extra" ;;
 bench) want="$build $test_extra $bench_extra" ;;
-*) echo "deps.sh: unknown target '$1' (build, test, demo, bench)" >&2; exit 2 ;;
+*) echo "deps.sh: unknown target '$1' (build, test, lint, demo, bench)" >&2; exit 2 ;;
 esac
 
 missing=""

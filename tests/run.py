@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Run every test meson knows about, in parallel, and read their TAP output.
 
-Prints one line per failing or skipped test case, and ends with
-"N passed, N failed" (plus ", N skipped" when any were skipped).
-Usage: tests/run.py BUILD_DIR [--suite NAME] [--jobs N] [-v]
+Prints one line per test and one per failing or skipped test case, and ends with
+one line "N passed, N failed" (plus ", N skipped" when any were skipped) that
+covers every build directory given.
+Usage: tests/run.py [LABEL=]BUILD_DIR... [--suite NAME] [--jobs N] [-v]
+With several build directories each test is named LABEL/test (the label defaults
+to the directory's name less a "build-" prefix: build-asan gives asan/cli_local).
 """
 import concurrent.futures as cf
 import json
@@ -13,13 +16,23 @@ import subprocess
 import sys
 import time
 
-def load_tests(build, suites):
+def load_tests(build, label, suites):
     out = subprocess.run(["meson", "introspect", "--tests", build],
                          check=True, capture_output=True, text=True).stdout
     tests = json.loads(out)
     if suites:
         tests = [t for t in tests if any(s.split(":")[-1] in suites for s in t["suite"])]
+    for t in tests:
+        t["label"] = f"{label}/{t['name']}" if label else t["name"]
     return tests
+
+def parse_build(arg):
+    """LABEL=DIR or DIR: the label and the directory"""
+    if "=" in arg:
+        label, build = arg.split("=", 1)
+        return label, build
+    base = os.path.basename(os.path.normpath(arg))
+    return (base[len("build-"):] if base.startswith("build-") else base), arg
 
 def run_one(t):
     env = dict(os.environ)
@@ -68,8 +81,8 @@ def main():
     if not args:
         print(__doc__)
         return 2
-    build, suites, jobs, verbose = args[0], [], os.cpu_count() or 2, False
-    i = 1
+    builds, suites, jobs, verbose = [], [], os.cpu_count() or 2, False
+    i = 0
     while i < len(args):
         if args[i] == "--suite":
             suites.append(args[i + 1]); i += 1
@@ -77,14 +90,22 @@ def main():
             jobs = int(args[i + 1]); i += 1
         elif args[i] == "-v":
             verbose = True
+        else:
+            builds.append(parse_build(args[i]))
         i += 1
-    tests = load_tests(build, suites)
+    if not builds:
+        print(__doc__)
+        return 2
+    tests = []
+    for label, build in builds:
+        tests += load_tests(build, label if len(builds) > 1 else "", suites)
+    width = max([28] + [len(t["label"]) for t in tests])
     totals = [0, 0, 0]
     with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
         for t, rc, out, err, secs in ex.map(run_one, tests):
-            p, f, s, notes = parse(t["name"], rc, out)
+            p, f, s, notes = parse(t["label"], rc, out)
             totals[0] += p; totals[1] += f; totals[2] += s
-            print(f"{'FAIL' if f else 'ok  '} {t['name']:<28} {p:4d} passed {f:3d} failed "
+            print(f"{'FAIL' if f else 'ok  '} {t['label']:<{width}} {p:4d} passed {f:3d} failed "
                   f"{s:3d} skipped  {secs:6.1f}s", flush=True)
             for n in notes:
                 print("     " + n)

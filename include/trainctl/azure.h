@@ -89,7 +89,7 @@ typedef enum {
  * note saying when it is sent.
  */
 int tctl_cluster_ensure(tctl_cluster_action *out, char *what, size_t what_size, tctl_arm *arm,
-			const tctl_workspace *ws, const char *name, const tctl_cluster_spec *spec);
+			const tctl_workspace *ws, const char *name, const tctl_cluster_spec *in);
 
 /** Every AmlCompute cluster of the workspace, priced and judged with `cat` (may be NULL). */
 int tctl_cluster_list(tctl_cluster **out, size_t *out_len, tctl_arm *arm,

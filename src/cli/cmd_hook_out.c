@@ -90,7 +90,9 @@ static int open_append(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 
-	return fd < 0 ? tctl_error_set_os("cannot open '%s'", path) : fd;
+	if (fd < 0)
+		return tctl_error_set_os("cannot open '%s'", path);
+	return fd;
 }
 
 /* Past LOG_KEEP bytes the log becomes hooks.log.1 (replacing the one before) and starts again. */
@@ -101,7 +103,8 @@ static int rotate(int fd, const char *path)
 
 	if (fstat(fd, &st) < 0 || st.st_size < LOG_KEEP || asprintf(&old, "%s.1", path) < 0)
 		return fd;
-	if (rename(path, old) == 0) {
+	/* the full log moves aside to `old`: not swapped */
+	if (rename(path, old) == 0) { /* NOLINT(readability-suspicious-call-argument) */
 		close(fd);
 		fd = open_append(path);
 	}

@@ -96,7 +96,8 @@ static int check_xml_file(const char *path)
 static void make_hwloc_global(void)
 {
 	static bool done;
-	void *fn = (void *)(uintptr_t)&hwloc_topology_init, *h;
+	/* dladdr wants the function's address as a data pointer; C has no other way to it */
+	void *fn = (void *)(uintptr_t)&hwloc_topology_init, *h; /* NOLINT(performance-no-int-to-ptr) */
 	Dl_info info;
 
 	if (done)

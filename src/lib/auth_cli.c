@@ -21,7 +21,6 @@
 #define AZ_TIMEOUT_MS 10000       /* azure-identity's process_timeout */
 #define AZ_OUTPUT_MAX (1 << 20)
 
-extern char **environ;
 
 /* The first executable `az` on PATH; *out NULL when none. */
 int auth_cli_find(char **out)

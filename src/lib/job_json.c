@@ -256,7 +256,7 @@ static json_t *trigger_json(const tctl_trigger *t, bool *bad)
 /* Adds `sub` under `key` unless it is an empty object. */
 static void put_section(json_t *o, const char *key, json_t *sub, bool *bad)
 {
-	if (sub && json_is_object(sub) && !json_object_size(sub))
+	if (json_is_object(sub) && !json_object_size(sub))
 		json_decref(sub);
 	else
 		put(o, key, sub, bad);

@@ -67,9 +67,9 @@ void tctl_jc_describe(char *buf, size_t size, const json_t *v);
 int tctl_jc_finish(tctl_jc *jc);
 
 /* "FILE:LINE:COL: invalid JSON: ..." (or "duplicate key") from jansson's error; TCTL_EINVALID. */
-int tctl_jc_syntax_error(const char *file, const json_error_t *e);
+int tctl_jc_syntax_error(const char *label, const json_error_t *e);
 /* "FILE:LINE: expected a JSON object at the top level, got ..."; returns TCTL_EINVALID. */
-int tctl_jc_not_object(const char *file, const char *text, size_t len, const json_t *root);
+int tctl_jc_not_object(const char *label, const char *text, size_t len, const json_t *root);
 
 /* A pair in an alias table: a key from another tool (`from`) and ours (`to`). */
 typedef struct {

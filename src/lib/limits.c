@@ -433,7 +433,6 @@ static void read_mem_limit(tctl_limits *l, const char *root, const proc_self *ps
 	}
 }
 
-extern char **environ;
 
 /* HWLOC_* variables change what hwloc reports (HWLOC_XMLFILE, HWLOC_COMPONENTS, ...). */
 static int hwloc_env(char **out)

@@ -250,9 +250,9 @@ bad:
 		text ? text : "");
 }
 
-void tctl_time_format(char *buf, size_t size, int64_t t)
+void tctl_time_format(char *buf, size_t size, int64_t unix_time)
 {
-	time_t tt = (time_t)t;
+	time_t tt = (time_t)unix_time;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-extern char **environ;
 
 /* Credentials trainctl itself reads: never written to disk (docs/security.md). */
 static const char *const withheld[] = {

@@ -12,7 +12,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-extern char **environ;
 
 /* Set or replace KEY in a heap env array; returns the (maybe moved) array. */
 static char **env_set(char **env, const char *key, const char *value)

@@ -162,17 +162,8 @@ expect_eq "only the token cache holds tokens" "$TRAINCTL_HOME/cache/tokens.json"
 expect_eq "the token cache is private (0600)" "600" "$(stat -c %a "$TRAINCTL_HOME/cache/tokens.json")"
 
 # ---- no leaks ----
-if have_valgrind; then
-	run valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 "$TRAINCTL" auth check
-	if [ "$RC" -eq 0 ]; then ok "auth check under valgrind: no errors, no definite leaks"
-	else not_ok "auth check under valgrind: no errors, no definite leaks" "exit $RC" "$ERR"; fi
-	unset AZURE_CLIENT_SECRET
-	run valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 "$TRAINCTL" auth check --json
-	if [ "$RC" -eq 0 ]; then ok "auth check (Azure CLI) under valgrind: no errors, no definite leaks"
-	else not_ok "auth check (Azure CLI) under valgrind: no errors, no definite leaks" "exit $RC" "$ERR"; fi
-else
-	skip "auth check under valgrind" "$NO_VALGRIND"
-	skip "auth check (Azure CLI) under valgrind" "$NO_VALGRIND"
-fi
+vg_check "auth check" 0 auth check
+unset AZURE_CLIENT_SECRET
+vg_check "auth check (Azure CLI)" 0 auth check --json
 
 done_testing

@@ -59,6 +59,7 @@ expect_out "the cluster PUT" "^PUT .*/workspaces/ws-dev/computes/tctl-[a-z0-9-]+
 expect_out "the code version" "^PUT .*/workspaces/ws-dev/codes/trainctl-quickstart/versions/[0-9a-f]{64}\\?api-version=2026-09-01$"
 expect_out "and the job, named by the run id" "^PUT .*/workspaces/ws-dev/jobs/[0-9a-z]{11}\\?api-version=2026-09-01$"
 expect_out "with its time limit" '"timeout": "PT5M"'
+vg_check "submit --cloud --dry-run" 0 submit --cloud --dry-run trainctl.json
 dry_json "quickstart dry run" "$TRAINCTL" submit --cloud --dry-run --json trainctl.json
 cd "$ROOT/examples/ml-repo" || exit 1
 run "$TRAINCTL" submit --cloud --dry-run trainctl.json
@@ -76,6 +77,8 @@ dry_json "cluster ensure dry run" "$TRAINCTL" cluster ensure gpu1 --vm-size Stan
 dry_json "quota set dry run" "$TRAINCTL" quota set standardNCSv3Family=12 --dry-run --json
 run "$TRAINCTL" list
 expect_eq "dry runs record nothing" "0" "$(printf '%s\n' "$OUT" | grep -cE '^[0-9a-z]{11} ')"
+vg_check "cluster ensure --dry-run" 0 cluster ensure gpu1 --vm-size Standard_NC6s_v3 --priority low_priority --max-nodes 2 --dry-run --json
+vg_check "quota set --dry-run" 0 quota set standardNCSv3Family=12 --dry-run --json
 unset TRAINCTL_ARM_ENDPOINT
 
 # ---- the fake: ARM (HTTPS, recorded), Entra ID, Azurite ----

@@ -37,4 +37,10 @@ for c in $("$TRAINCTL" --help | awk '/^commands:/{f=1;next} f && /^  [a-z]/{prin
 	fi
 done
 
+# ---- the main paths under valgrind (lib.sh vg_check) ----
+vg_check "--version" 0 --version
+vg_check "--help" 0 --help
+vg_check "an unknown command with a suggestion" 2 profil
+vg_check "an unknown global option" 2 --bogus
+
 done_testing

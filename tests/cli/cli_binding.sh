@@ -62,4 +62,10 @@ JSON
 run "$T" validate "$T_TMP/bad.json"
 expect_rc "gpu-local binding without GPUs is refused" 1
 expect_err "with the field named" 'resources.cpu_binding: "gpu-local" needs resources.gpus above 0'
+
+# ---- under valgrind (lib.sh vg_check), in a home of its own ----
+export TRAINCTL_HOME="$T_TMP/home-vg"
+vg_check "a gpu-local run" 0 submit --wait "$T_TMP/near.json"
+vg_check "its status" 0 status last
+vg_check "gpu-local without GPUs refused" 1 validate "$T_TMP/bad.json"
 done_testing

@@ -103,17 +103,8 @@ run "$TRAINCTL" config show --help
 expect_rc "show --help: exit 0" 0
 expect_out "show --help: usage" '^usage: trainctl config show'
 
-if have_valgrind; then
-	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-		"$TRAINCTL" config show --json >/dev/null 2>"$T_TMP/vg" && vrc=0 || vrc=$?
-	if [ "$vrc" -eq 0 ]; then ok "config show: clean under valgrind"; else not_ok "config show: clean under valgrind" "$(cat "$T_TMP/vg")"; fi
-	chmod 644 "$USER_CFG"
-	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-		"$TRAINCTL" config show >/dev/null 2>"$T_TMP/vg" && vrc=0 || vrc=$?
-	if [ "$vrc" -eq 1 ]; then ok "a refused config: clean under valgrind"; else not_ok "a refused config: clean under valgrind" "exit $vrc" "$(cat "$T_TMP/vg")"; fi
-else
-	skip "config show: clean under valgrind" "$NO_VALGRIND"
-	skip "a refused config: clean under valgrind" "$NO_VALGRIND"
-fi
+vg_check "config show" 0 config show --json
+have_valgrind && chmod 644 "$USER_CFG"
+vg_check "a refused config" 1 config show
 
 done_testing

@@ -150,6 +150,11 @@ expect_out "and the savings" "^saved +\\\$"
 run "$T" cost --month 2026-13
 expect_rc "a malformed month is a usage error" 2
 expect_err "saying what is expected" "expected YYYY-MM"
+# the main paths under valgrind (lib.sh vg_check)
+vg_check "cost" 0 cost
+vg_check "cost --json" 0 cost --month "$month" --json
+vg_check "cost --html" 0 cost --html "$T_TMP/vg.html"
+vg_check "a malformed month" 2 cost --month 2026-13
 
 # ---- the HTML page renders the same totals in a real browser ----
 run "$T" cost --html page.html

@@ -31,4 +31,9 @@ expect_err "with one clear line" "No space left on device|disk full"
 rm -f "$mnt/filler"
 expect_eq "and records nothing" "$before" "$(sqlite3 "$TRAINCTL_HOME/data/ledger.db" 'SELECT count(*) FROM runs')"
 expect_eq "and leaves no run folder behind" "1" "$(ls "$TRAINCTL_HOME/data/runs" | wc -l)"
+# ---- under valgrind (lib.sh vg_check): the refusal on a full data disk ----
+head -c 20000000 /dev/zero > "$mnt/filler" 2>/dev/null
+vg_check "a submit onto a full data disk" 1 submit -- true
+rm -f "$mnt/filler"
+vg_check "a run whose log fills the disk" 0 submit --wait -- sh -c 'head -c 30000000 /dev/zero | tr "\0" x'
 done_testing

@@ -11,4 +11,6 @@ dups=$(awk '/^###+ trainctl /{cmd=$0; delete seen; next}
 	match($0, /^  -[A-Za-z],/) { c = substr($0, 4, 1); if (c in seen) print cmd ": -" c; seen[c] = 1 }' \
 	"$TESTS_SRC/../docs/cli.md")
 expect_eq "no command gives one short option two meanings" "" "$dups"
+# the help texts the doc is made from, under valgrind (lib.sh vg_check)
+for c in submit validate plan; do vg_check "$c --help" 0 "$c" --help; done
 done_testing

@@ -108,4 +108,10 @@ run "$T" gc --dry-run --json --storage-account mlstore --container azureml-blobs
 expect_eq "the rule in --json names the container" "azureml-blobstore-1/azureml/" \
 	"$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["lifecycle_rule"]["rules"][0]["definition"]["filters"]["prefixMatch"][0])')"
 
+# ---- under valgrind (lib.sh vg_check) ----
+vg_check "gc --dry-run" 0 gc --dry-run --json
+vg_check "gc" 0 gc
+printf '{"retention": {"keep_last": 0}}\n' > "$TRAINCTL_HOME/config/config.json"
+vg_check "a policy that deletes everything" 1 gc
+
 done_testing

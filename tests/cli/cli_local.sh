@@ -186,4 +186,15 @@ TRAINCTL_HOME="$T_TMP/blocker/x" run "$T" submit -- true
 expect_rc "an unwritable data folder fails" 1
 expect_err "with one clear line" "cannot create"
 
+# ---- the main paths under valgrind (lib.sh vg_check), in a home of its own ----
+export TRAINCTL_HOME="$T_TMP/home-vg"
+vg_check "submit --wait of a failing run" 3 submit --wait -- sh -c 'echo out; echo err >&2; exit 3'
+vg_check "submit" 0 submit -- echo hello
+vid=$OUT
+wait_idle 120 || not_ok "the run under valgrind ends"
+vg_check "logs" 0 logs "$vid"
+vg_check "status" 0 status "$vid"
+vg_check "list" 0 list --all --json
+vg_check "cancel of an ended run" 1 cancel "$vid"
+
 done_testing

@@ -14,6 +14,8 @@ git init -q -b main . && git add -A && git commit -qm init
 
 run "$TRAINCTL" validate --quiet trainctl.json
 expect_rc "the example's job is valid" 0
+vg_check "validate of the example's job" 0 validate --quiet trainctl.json
+vg_check "plan of the example's job" 0 plan trainctl.json
 
 # A stand-in for trainctl that records its arguments and exits with $FAKE_RC for submit.
 cat > "$T_TMP/fake-trainctl" <<'SH'

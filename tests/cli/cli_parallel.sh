@@ -102,4 +102,8 @@ wait_end "$p"
 expect_eq "cancelling the parent cancels it" "cancelled" "$(q "SELECT state FROM runs WHERE id='$p'")"
 i=0; while [ "$(q "SELECT count(*) FROM runs WHERE parent_id='$p' AND state IN ('queued','running')")" != 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 expect_eq "and its running mini-batches" "0" "$(q "SELECT count(*) FROM runs WHERE parent_id='$p' AND state IN ('queued','running')")"
+# ---- under valgrind (lib.sh vg_check), in a home of its own ----
+export TRAINCTL_HOME="$T_TMP/home-vg"
+vg_check "a parallel job over its error threshold" 1 submit --wait over.json
+vg_check "a glob that matches nothing" 1 submit none.json
 done_testing

@@ -32,4 +32,10 @@ expect_err "TRAINCTL_NOW says what it expects" "TRAINCTL_NOW: expected an RFC 33
 run "$TRAINCTL" --help
 expect_out "plan is listed among the commands" '^  plan +price every way to run a job'
 
+# ---- under valgrind (lib.sh vg_check) ----
+printf '{ "name": "p", "command": ["true"], "resources": {"cpus": 1}, "estimate": {"local_duration": "1m"} }\n' > "$T_TMP/p.json"
+vg_check "a plan for this machine" 0 plan "$T_TMP/p.json"
+vg_check "a plan in JSON" 0 plan --json "$T_TMP/p.json"
+vg_check "a missing job file" 1 plan "$T_TMP/missing.json"
+
 done_testing

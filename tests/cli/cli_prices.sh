@@ -203,18 +203,8 @@ run sh -c "LD_DEBUG=files '$TRAINCTL' prices refresh --region eastus 2>&1 | grep
 expect_eq "prices refresh does" "1" "$OUT"
 
 # ---- no leaks ----
-if have_valgrind; then
-	run valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
-		"$TRAINCTL" prices refresh --region eastus --region westus2
-	if [ "$RC" -eq 0 ]; then ok "prices refresh under valgrind: no errors, no definite leaks"
-	else not_ok "prices refresh under valgrind: no errors, no definite leaks" "exit $RC" "$ERR"; fi
-	fake_ctl fault '{"kind": "body", "match": "eastus", "body": "{\"Items\": 3}"}'
-	run valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
-		"$TRAINCTL" prices refresh --region eastus
-	expect_rc "a malformed page under valgrind: the error, no leaks" 1
-else
-	skip "prices refresh under valgrind" "$NO_VALGRIND"
-	skip "a malformed page under valgrind" "$NO_VALGRIND"
-fi
+vg_check "prices refresh" 0 prices refresh --region eastus --region westus2
+have_valgrind && fake_ctl fault '{"kind": "body", "match": "eastus", "body": "{\"Items\": 3}"}'
+vg_check "a malformed page" 1 prices refresh --region eastus
 
 done_testing

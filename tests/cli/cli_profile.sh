@@ -111,23 +111,12 @@ expect_rc "a positional argument is a usage error" 2
 run "$TRAINCTL" profile --topology "$T_TMP/bad.xml" --no-cache
 expect_rc "--no-cache with --topology is a usage error" 2
 
-# ---- leaks (valgrind: definite leaks only; hwloc keeps some memory reachable) ----
+# ---- leaks (valgrind: definite and indirect leaks; hwloc keeps some memory reachable) ----
 if have_valgrind; then
-	# hwloc's PCI plugin (libpciaccess) loses one block inside hwloc_topology_load on a live
-	# machine: not ours, so leaks below that call are suppressed; every other stack counts.
-	cat >"$T_TMP/hwloc.supp" <<'EOF'
-{
-   hwloc-plugins-inside-topology-load
-   Memcheck:Leak
-   match-leak-kinds: definite
-   ...
-   fun:hwloc_topology_load
-}
-EOF
+	# lib.sh's memcheck line; hwloc's PCI plugin leak inside hwloc_topology_load on a live
+	# machine is suppressed in tests/valgrind.supp, every other stack counts
 	vg() {
-		valgrind -q --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
-			--suppressions="$T_TMP/hwloc.supp" \
-			--error-exitcode=99 "$TRAINCTL" "$@" >/dev/null 2>"$T_TMP/vg.log"
+		$VALGRIND "$TRAINCTL" "$@" >/dev/null 2>"$T_TMP/vg.log"
 		echo $?
 	}
 	expect_eq "no leak: live, cold" 0 "$(vg profile --no-cache)"

@@ -29,4 +29,7 @@ expect_out "it ends at step 200" '^done: 200 steps'
 
 run "$TRAIN" --bogus 1
 expect_rc "the example refuses unknown options" 2
+
+# ---- under valgrind (lib.sh vg_check): a run with metrics and checkpoints ----
+vg_check "a run that resumes from a checkpoint" 0 submit --wait "$T_TMP/qs.json"
 done_testing

@@ -42,6 +42,15 @@ run "$TRAINCTL" simulate --trace "$SMALL" --columns gpus=gpu
 expect_rc "an unknown column fails" 1
 expect_err "the error suggests the column" "gpus: no column 'gpu' \(did you mean 'gpus'\?\)"
 
+# ---- under valgrind (lib.sh vg_check) ----
+vg_check "a trace with a missing value" 1 simulate --trace "$T_TMP/missing.csv"
+vg_check "an unknown column" 1 simulate --trace "$SMALL" --columns gpus=gpu
+if [ -f "$TOPO" ]; then
+	vg_check "the small trace replays" 0 simulate --trace "$SMALL" --topology "$TOPO" --deadline-factor 3
+else
+	skip "the small trace replays under valgrind" "$TOPO not found"
+fi
+
 if [ ! -f "$TOPO" ]; then
 	skip "the small trace on an 8x T4 machine" "$TOPO not found"
 	skip "the Alibaba trace loads with the documented flags" "$TOPO not found"

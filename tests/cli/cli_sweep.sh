@@ -128,4 +128,9 @@ run "$T" sweep timeout.json
 expect_rc "a sweep over its timeout exits 124" 124
 expect_out "its trials were stopped" "the sweep's limits.timeout was reached"
 
+# ---- under valgrind (lib.sh vg_check) ----
+vg_check "sweep --results" 0 sweep --results "$sid" --json
+vg_check "a sweep with a typo" 1 sweep typo.json
+vg_check "status of a stopped trial" 0 status "$trial2"
+
 done_testing

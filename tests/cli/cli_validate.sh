@@ -18,11 +18,8 @@ expect_text() {
 	fi
 }
 
-VALGRIND=""
 VG_JOBS=$(nproc 2>/dev/null || echo 4)
-if have_valgrind; then
-	VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
-fi
+have_valgrind || VALGRIND=""   # lib.sh's memcheck line, or none
 
 # Valgrind runs are slow, so they run in parallel (vg_start), and their results
 # are reported in order afterwards (vg_report).

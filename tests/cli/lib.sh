@@ -26,6 +26,24 @@ else
 fi
 have_valgrind() { [ -z "$NO_VALGRIND" ]; }
 
+# VALGRIND: memcheck as the CLI tests run it: any invalid read or write, any use of an
+# uninitialised value and any definite or indirect leak makes the command exit 99. Blocks
+# lost inside third-party libraries are suppressed in tests/valgrind.supp, each with a reason.
+VALGRIND="valgrind -q --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect \
+--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --suppressions=${TESTS_SRC:-$(dirname "$0")/..}/valgrind.supp"
+
+# vg_check NAME WANT_RC ARGS...: run "$TRAINCTL ARGS..." under memcheck ($VALGRIND); ok when
+# it exits WANT_RC and valgrind found nothing. Sets OUT, ERR and RC like run (ERR holds the
+# command's stderr; valgrind's report goes to $T_TMP/vg.log and into the diagnostics).
+vg_check() {
+	_vname="$1: no memory errors or leaks under valgrind"; _vwant=$2; shift 2
+	if ! have_valgrind; then skip "$_vname" "$NO_VALGRIND"; return 0; fi
+	run $VALGRIND --log-file="$T_TMP/vg.log" "$TRAINCTL" "$@"
+	if [ "$RC" -eq "$_vwant" ] && [ "$_vwant" -ne 99 ]; then ok "$_vname"
+	else not_ok "$_vname" "exit $RC, want $_vwant (99: valgrind found errors)" "stderr: $ERR" \
+		"$(cat "$T_TMP/vg.log")"; fi
+}
+
 ok() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
 not_ok() { T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }

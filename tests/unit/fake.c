@@ -141,8 +141,11 @@ char *fake_control(const fake_server *f, const char *method, const char *path, c
 	body = NULL;
 	while ((got = read(fd, buf, sizeof(buf))) > 0) {
 		if (n + (size_t)got + 1 > cap) {
+			char *grown = realloc(body, (n + (size_t)got + 1) * 2);
+			if (!grown)
+				break;   /* out of memory: the answer so far, cut short */
+			body = grown;
 			cap = (n + (size_t)got + 1) * 2;
-			body = realloc(body, cap);
 		}
 		memcpy(body + n, buf, (size_t)got);
 		n += (size_t)got;
@@ -168,6 +171,7 @@ static void post(const fake_server *f, const char *path, const char *json)
 		fprintf(stderr, "# fake control %s %s failed: %s\n", path, json ? json : "", r ? r : "(no answer)");
 		free(r);
 		fail();
+		return;   /* fail() does not return; this tells cppcheck so (doubleFree) */
 	}
 	free(r);
 }

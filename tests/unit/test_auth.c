@@ -65,8 +65,8 @@ static int closed_port(void)
 
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	getsockname(fd, (struct sockaddr *)&sa, &len);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
 	port = ntohs(sa.sin_port);
 	close(fd);
 	return port;
@@ -638,11 +638,12 @@ static void test_cli_expires_on_local_time(void **state)
 	tctl_credential *cred = NULL;
 	char body[512], when[64], *tok = NULL, *args = NULL;
 	time_t t = time(NULL) + 3000;
+	struct tm tm_buf;
 	int64_t exp = 0;
 	size_t len;
 
 	(void)state;
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S.123456", localtime(&t));
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S.123456", localtime_r(&t, &tm_buf));
 	snprintf(body, sizeof(body), "echo '{\"accessToken\": \"CLI-1\", \"expiresOn\": \"%s\", "
 		 "\"subscription\": \"s\", \"tenant\": \"t1\", \"tokenType\": \"Bearer\"}'", when);
 	fake_az(body);

@@ -1,5 +1,4 @@
 /* test_config.c: config merge order, origins, environment overrides, secrets and malformed files. */
-#define _XOPEN_SOURCE 700
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

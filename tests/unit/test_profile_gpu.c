@@ -21,10 +21,11 @@ static size_t ncands;
 static tctl_gpu_candidate *pci(const char *bdf, unsigned vendor, unsigned device, unsigned class_id,
 			       const char *pci_name)
 {
-	tctl_gpu_candidate *c;
+	tctl_gpu_candidate *c, *grown;
 
-	cands = realloc(cands, (ncands + 1) * sizeof(*cands));
-	assert_non_null(cands);
+	grown = realloc(cands, (ncands + 1) * sizeof(*cands));
+	assert_non_null(grown);
+	cands = grown;
 	c = &cands[ncands++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->pci_bus_id, sizeof(c->pci_bus_id), "%s", bdf ? bdf : "");

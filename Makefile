@@ -5,10 +5,12 @@ WERROR ?= true
 MESON_OPTS ?=
 TRAINCTL = $(BUILD)/src/trainctl
 # make test also builds and runs the whole suite under AddressSanitizer and UBSan with
-# clang (docs/hardening.md, "Sanitizers"); SANITIZE=no leaves that build out.
+# clang (docs/hardening.md, "Sanitizers"), with every fuzz target run for 30 s there ("Fuzzing");
+# SANITIZE=no leaves that build out.
 SANITIZE ?= yes
 ASAN_BUILD ?= build-asan
-ASAN_MESON_OPTS = -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true
+ASAN_MESON_OPTS = -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
+	-Dfuzz=true -Dfuzz_smoke_seconds=30
 # make lint: the tools and how many files they check at once (docs/hardening.md, "Static analysis")
 CLANG_TIDY ?= clang-tidy
 CPPCHECK ?= cppcheck

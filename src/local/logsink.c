@@ -110,9 +110,11 @@ bool logsink_pump(log_sink *s, int k)
 void logsink_drain(log_sink *s, int64_t deadline_ms)
 {
 	for (;;) {
-		bool out_done = logsink_pump(s, 0);   /* pump both pipes every turn */
-		bool err_done = logsink_pump(s, 1);
-		if (out_done && err_done)
+		logsink_pump(s, 0);   /* pump both pipes every turn */
+		/* done when both are closed, asked after both pumps: stdout's answer predates
+		 * stderr's end of file, and a poll over two closed pipes would sleep to its
+		 * timeout (every fast run ended a second late) */
+		if (logsink_pump(s, 1) && s->pipe_fd[0] < 0)
 			break;
 		struct pollfd p[2] = { { s->pipe_fd[0], POLLIN, 0 }, { s->pipe_fd[1], POLLIN, 0 } };
 		int64_t left = deadline_ms - tctl_mono_ms();

@@ -9,7 +9,7 @@ TRAINCTL = $(BUILD)/src/trainctl
 # SANITIZE=no leaves that build out.
 SANITIZE ?= yes
 ASAN_BUILD ?= build-asan
-ASAN_MESON_OPTS = -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
+ASAN_MESON_OPTS = -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true -Doptimization=1 \
 	-Dfuzz=true -Dfuzz_smoke_seconds=30
 # make lint: the tools and how many files they check at once (docs/hardening.md, "Static analysis")
 CLANG_TIDY ?= clang-tidy

@@ -76,12 +76,23 @@ def parse(name, rc, out):
         notes.append(f"FAIL {name}: printed no test results")
     return passed, failed, skipped, notes
 
+LONG = {"cli_azure": 80, "cli_validate": 50, "cli_local": 37, "cli_secrets": 35,
+        "cli_chaos_azure": 31, "cli_hook": 22, "cli_prices": 19, "cli_sweep": 17, "http": 17,
+        "cli_cost": 15, "cli_chaos": 15, "cli_profile": 12}
+
+def expected_seconds(label):
+    name = label.split("/")[-1]
+    if name.startswith("fuzz_"):
+        return 31
+    return LONG.get(name, 5)
+
 def main():
     args = sys.argv[1:]
     if not args:
         print(__doc__)
         return 2
-    builds, suites, jobs, verbose = [], [], os.cpu_count() or 2, False
+    # twice the cores: many tests wait (fakes, timeouts, fuzzers run for a wall-clock time)
+    builds, suites, jobs, verbose = [], [], 2 * (os.cpu_count() or 2), False
     i = 0
     while i < len(args):
         if args[i] == "--suite":
@@ -99,6 +110,9 @@ def main():
     tests = []
     for label, build in builds:
         tests += load_tests(build, label if len(builds) > 1 else "", suites)
+    # the longest first, so that none of them starts last and runs alone (seconds measured on
+    # the 2-core CI machine; unknown tests count 5)
+    tests.sort(key=lambda t: -expected_seconds(t["label"]))
     width = max([28] + [len(t["label"]) for t in tests])
     totals = [0, 0, 0]
     with cf.ThreadPoolExecutor(max_workers=jobs) as ex:

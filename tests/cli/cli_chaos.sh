@@ -6,6 +6,7 @@
 # CHAOS_SEED picks the seed (printed); CHAOS_RUNS the count. Under a sanitizer
 # (TRAINCTL_SANITIZER set) the count is 40.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/chaos_report.sh"
 export TRAINCTL_KILL_GRACE=1
 export TRAINCTL_TOPOLOGY="$(cd "$(dirname "$0")/../data/topology" && pwd)/intel-gpus.xml"
 seed=${CHAOS_SEED:-20261128}
@@ -17,21 +18,7 @@ mkdir -p "$T_TMP/jobs"
 python3 "$(dirname "$0")/chaos_local.py" "$TRAINCTL" "$T_TMP/jobs" "$seed" "$runs" \
 	> "$T_TMP/chaos.out" 2> "$T_TMP/chaos.err"
 rc=$?
-grep '^NOTE ' "$T_TMP/chaos.out" | sed 's/^NOTE /# /'
-expect_eq "the chaos driver ran to its end" "0" "$rc"
-[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/chaos.err"
-while IFS= read -r line; do
-	case "$line" in
-	"CHECK ok "*) ok "$(printf '%s' "${line#CHECK ok }" | cut -f1)"
-		printf '%s\n' "${line#CHECK ok }" | tr '\t' '\n' | tail -n +2 | sed 's/^/# /' ;;
-	"CHECK fail "*) rest=${line#CHECK fail }
-		name=$(printf '%s' "$rest" | cut -f1)
-		T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $name"
-		printf '%s\n' "$rest" | tr '\t' '\n' | tail -n +2 | sed 's/^/#   /' ;;
-	esac
-done < "$T_TMP/chaos.out"
-[ "$(grep -c '^CHECK ' "$T_TMP/chaos.out")" -ge 9 ] && ok "every check of the driver reported" ||
-	not_ok "every check of the driver reported" "$(grep -c '^CHECK ' "$T_TMP/chaos.out") checks"
+chaos_report "$rc" 9
 
 # A queue nobody would start: a supervisor that dies right after recording its run's end
 # (or a submit that dies after its commit) leaves runs queued and none running. The ledger

@@ -6,6 +6,7 @@
 # per attempt of each run, none without a run. CHAOS_SEED (printed) replays the choices;
 # CHAOS_AZURE_RUNS the count (10 under a sanitizer, TRAINCTL_SANITIZER set).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/chaos_report.sh"
 . "$(dirname "$0")/fake.sh"
 
 ROOT="$TESTS_SRC/.."
@@ -50,19 +51,6 @@ git add -A && git commit -qm init
 python3 "$TESTS_SRC/cli/chaos_azure.py" "$TRAINCTL" "$P" "$seed" "$runs" "$p" \
 	"$TESTS_SRC/fake/ctl.py" "$FAKE_DIR/ready" > "$T_TMP/chaos.out" 2> "$T_TMP/chaos.err"
 rc=$?
-grep '^NOTE ' "$T_TMP/chaos.out" | sed 's/^NOTE /# /'
-expect_eq "the chaos driver ran to its end" "0" "$rc"
-[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T_TMP/chaos.err"
-while IFS= read -r line; do
-	case "$line" in
-	"CHECK ok "*) ok "$(printf '%s' "${line#CHECK ok }" | cut -f1)"
-		printf '%s\n' "${line#CHECK ok }" | tr '\t' '\n' | tail -n +2 | sed 's/^/# /' ;;
-	"CHECK fail "*) rest=${line#CHECK fail }
-		T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $(printf '%s' "$rest" | cut -f1)"
-		printf '%s\n' "$rest" | tr '\t' '\n' | tail -n +2 | sed 's/^/#   /' ;;
-	esac
-done < "$T_TMP/chaos.out"
-[ "$(grep -c '^CHECK ' "$T_TMP/chaos.out")" -ge 7 ] && ok "every check of the driver reported" ||
-	not_ok "every check of the driver reported" "$(grep -c '^CHECK ' "$T_TMP/chaos.out") checks"
+chaos_report "$rc" 7
 cd "$T_TMP" || exit 1
 done_testing

@@ -108,36 +108,77 @@ static void child_fail(int fd, const char *what, const char *arg)
 	_exit(127);
 }
 
-static void child_exec(int errfd, const tctl_job *job, const int logs[2], char **env,
-		       pid_t supervisor, const cpu_set_t *bind) __attribute__((noreturn));
-static void child_exec(int errfd, const tctl_job *job, const int logs[2], char **env,
-		       pid_t supervisor, const cpu_set_t *bind)
+/* What the child needs, in the parent's memory (the child shares it until it execs). */
+typedef struct {
+	int errfd;
+	const tctl_job *job;
+	const int *logs;
+	char **env;
+	pid_t supervisor;
+	const cpu_set_t *bind;
+} child_args;
+
+/*
+ * The child, sharing the supervisor's memory (CLONE_VM | CLONE_VFORK) until it
+ * execs: system calls only, no allocation. It sets `environ` to the job's
+ * environment (so execvp searches the job's PATH); the parent, suspended until
+ * the exec, restores it.
+ */
+static int child_exec(void *arg)
 {
+	const child_args *a = arg;
+	const tctl_job *job = a->job;
 	sigset_t none;
 	int in;
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != supervisor)
+	if (getppid() != a->supervisor)
 		_exit(137);
+	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
 	if ((in = open("/dev/null", O_RDONLY)) < 0)
-		child_fail(errfd, "cannot open", "/dev/null");
+		child_fail(a->errfd, "cannot open", "/dev/null");
 	dup2(in, 0);
-	dup2(logs[0], 1);
-	dup2(logs[1], 2);
-	if (bind && sched_setaffinity(0, sizeof(*bind), bind) < 0)
-		child_fail(errfd, "cannot bind to the CPUs nearest GPUs", "gpu-local");
+	dup2(a->logs[0], 1);
+	dup2(a->logs[1], 2);
+	if (a->bind && sched_setaffinity(0, sizeof(*a->bind), a->bind) < 0)
+		child_fail(a->errfd, "cannot bind to the CPUs nearest GPUs", "gpu-local");
 	if (job->workdir && chdir(job->workdir) < 0)
-		child_fail(errfd, "cannot enter workdir", job->workdir);
-	environ = env;
+		child_fail(a->errfd, "cannot enter workdir", job->workdir);
+	environ = a->env;
 	if (job->shell)
 		execl("/bin/sh", "sh", "-c", job->shell, (char *)NULL);
 	else
 		execvp(job->command[0], job->command);
-	child_fail(errfd, "cannot run", job->shell ? "/bin/sh" : job->command[0]);
+	child_fail(a->errfd, "cannot run", job->shell ? "/bin/sh" : job->command[0]);
+}
+
+/* The child's stack while it shares our memory (it only makes system calls, then execs). */
+#define CHILD_STACK (64 * 1024)
+
+/*
+ * Start the child without copying the supervisor's address space: fork() would
+ * write-protect every page of a long-lived supervisor, and each later write
+ * would fault (about 11 us per fault on a VM); clone(CLONE_VM | CLONE_VFORK)
+ * suspends us until the child execs, as posix_spawn does. posix_spawn itself
+ * cannot set the parent-death signal or say which step failed.
+ */
+static pid_t start_child(child_args *a)
+{
+	char **saved = environ;
+	char *stack = malloc(CHILD_STACK);
+	pid_t pid;
+
+	if (!stack) {
+		errno = ENOMEM;
+		return -1;
+	}
+	pid = clone(child_exec, stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	environ = saved;
+	free(stack);
+	return pid;
 }
 
 /* Pipes for the job's stdout and stderr: out[k] is the supervisor's read end, in[k] the job's. */
@@ -164,6 +205,7 @@ int spawn_job(pid_t *out_pid, int out_logs[2], const tctl_job *job, const tctl_r
 {
 	char **env = NULL, msg[512];
 	int pipefd[2], logs_in[2] = { -1, -1 }, error;
+	child_args args;
 	ssize_t n;
 	pid_t pid, self = getpid();
 
@@ -181,11 +223,9 @@ int spawn_job(pid_t *out_pid, int out_logs[2], const tctl_job *job, const tctl_r
 		}
 		return tctl_error_set_os("cannot create a pipe");
 	}
-	if ((pid = fork()) < 0) {
-		error = tctl_error_set_os("cannot fork");
-	} else if (pid == 0) {
-		close(pipefd[0]);
-		child_exec(pipefd[1], job, logs_in, env, self, bind);
+	args = (child_args){ pipefd[1], job, logs_in, env, self, bind };
+	if ((pid = start_child(&args)) < 0) {
+		error = tctl_error_set_os("cannot start the job");
 	} else {
 		setpgid(pid, pid);
 		close(pipefd[1]);

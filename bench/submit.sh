@@ -18,6 +18,9 @@ for tool in tsp parallel; do
 done
 
 echo "jobs: $N trivial ('true'), slots: $SLOTS, machine: $(nproc) cores"
+# Outside any git repository, as for task-spooler: a submit inside one also records the
+# run's provenance (libgit2; docs/git.md), which is not queueing work.
+cd "$TMP"
 
 # bare fork+exec: the floor
 t0=$(now_ns); i=0

@@ -80,7 +80,10 @@ int tctl_local_recover(tctl_ledger *l, int *out_lost);
  */
 int tctl_local_stalled(tctl_ledger *l, bool *out);
 
-/** Start a detached dispatcher (after recovery freed resources); closes *l and sets it NULL. */
+/**
+ * Have queued runs looked at (after recovery freed resources): wake an idle
+ * dispatcher, else start a detached one, which closes *l and sets it NULL.
+ */
 int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap);
 
 /**

@@ -45,7 +45,7 @@ int cli_ledger_open(tctl_ledger **out)
 	/* runs the lost ones made room for, or a queue nobody would start (its submit died) */
 	if (lost > 0 || stalled) {
 		if ((rc = cli_capacity(&cap)) < 0 || (rc = tctl_local_kick(out, &cap)) < 0 ||
-		    (rc = tctl_ledger_open(out, NULL)) < 0)
+		    (!*out && (rc = tctl_ledger_open(out, NULL)) < 0))
 			goto fail;
 	}
 	return 0;

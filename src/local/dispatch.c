@@ -104,21 +104,33 @@ int dispatcher_spawn(const char *ledger_path, const tctl_local_capacity *cap, pi
 	return 0;
 }
 
-/* Starts another dispatcher for runs that fit beside ours (closing our connection around the fork). */
-static int spawn_sibling(tctl_ledger **l, const char *path, const tctl_local_capacity *cap)
+/* Another dispatcher for runs that fit beside ours: an idle one woken, else a new one
+ * (closing our connection around the fork). */
+static int start_sibling(tctl_ledger **l, const char *path, const tctl_local_capacity *cap)
 {
+	if (wake_one(tctl_ledger_dir(*l), cap))
+		return 0;
 	tctl_ledger_free(*l);
 	*l = NULL;
 	dispatcher_spawn(path, cap, NULL);
 	return tctl_ledger_open(l, path);
 }
 
+/*
+ * Claims and supervises runs one after another. With nothing left to claim it
+ * lingers (wake.c): it listens first, then claims once more, so a run recorded
+ * before it listened is claimed and one recorded after wakes it; a submit then
+ * costs no new process. When the linger ends it stops listening and claims a
+ * last time for the same reason.
+ */
 void dispatcher_main(const char *ledger_path, const tctl_local_capacity *cap)
 {
 	tctl_ledger *l = NULL;
 	tctl_run *run = NULL;
 	char *path = strdup(ledger_path);
-	bool more;
+	wake_fifo w = { -1, NULL };
+	int linger = wake_linger_ms();
+	bool more, last = false;
 
 	nours = 0;
 	prctl(PR_SET_NAME, DISPATCHER_NAME);
@@ -129,16 +141,33 @@ void dispatcher_main(const char *ledger_path, const tctl_local_capacity *cap)
 		_exit(1);
 	for (;;) {
 		drain_signals();
-		if (queue_claim(l, cap, &run, &more) < 0 || !run)
+		if (queue_claim(l, cap, &run, &more) < 0)
 			break;
-		if (more && spawn_sibling(&l, path, cap) < 0) {
+		if (run) {
+			wake_close(&w);
+			last = false;
+			if (more && start_sibling(&l, path, cap) < 0) {
+				tctl_run_free(run);
+				break;
+			}
+			supervise_run(l, cap, run);
 			tctl_run_free(run);
-			break;
+			run = NULL;
+			continue;
 		}
-		supervise_run(l, cap, run);
-		tctl_run_free(run);
-		run = NULL;
+		if (last || linger <= 0)
+			break;
+		if (w.fd < 0) {
+			if (wake_listen(&w, tctl_ledger_dir(l), cap) < 0)
+				break;
+			continue;
+		}
+		if (!wake_wait(&w, tctl_mono_ms() + linger)) {
+			wake_close(&w);
+			last = true;
+		}
 	}
+	wake_close(&w);
 	tctl_ledger_free(l);
 	free(path);
 	_exit(0);

@@ -67,8 +67,7 @@ static int prepare_dir(tctl_ledger *l, tctl_run *run, char **out_stage)
 	return rundir_stage(out_stage, tctl_ledger_dir(l), run->id);
 }
 
-static int insert_queued(tctl_ledger *l, const tctl_job *job, tctl_run *run,
-			 const tctl_local_capacity *cap, bool *out_startable)
+static int insert_queued(tctl_ledger *l, const tctl_job *job, tctl_run *run)
 {
 	int rc;
 
@@ -86,18 +85,18 @@ static int insert_queued(tctl_ledger *l, const tctl_job *job, tctl_run *run,
 	if ((rc = tctl_ledger_begin(l)) < 0)
 		return rc;
 	if ((rc = tctl_ledger_run_insert(l, run)) < 0 ||
-	    (rc = tctl_ledger_event_add(l, run->id, "queued", "submitted")) < 0 ||
-	    (rc = queue_startable(l, cap, out_startable)) < 0) {
+	    (rc = tctl_ledger_event_add(l, run->id, "queued", "submitted")) < 0) {
 		tctl_ledger_rollback(l);
 		return rc;
 	}
 	return tctl_ledger_commit(l);
 }
 
+static int start_queued(tctl_ledger **l, const tctl_local_capacity *cap);
+
 int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_capacity *cap,
 		      tctl_run *run)
 {
-	bool startable = false;
 	char *stage = NULL;
 	int rc;
 
@@ -106,7 +105,7 @@ int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_cap
 	if (!run->submitted_ms)
 		run->submitted_ms = tctl_now_ms();
 	if ((rc = prepare_dir(*l, run, &stage)) < 0 ||
-	    (rc = insert_queued(*l, job, run, cap, &startable)) < 0) {
+	    (rc = insert_queued(*l, job, run)) < 0) {
 		rundir_discard(stage);   /* nothing is left behind of a run that was not recorded */
 		free(stage);
 		return rc;
@@ -115,16 +114,31 @@ int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_cap
 	free(stage);
 	if (rc < 0)
 		return rc;
+	return start_queued(l, cap);
+}
+
+/* After a run was recorded: wake an idle dispatcher, else start one when something may start now. */
+static int start_queued(tctl_ledger **l, const tctl_local_capacity *cap)
+{
+	bool startable = false;
+	int rc;
+
+	if (wake_one(tctl_ledger_dir(*l), cap))
+		return 0;
 	/* when nothing may start now, the supervisors of running runs start it as they finish */
+	if ((rc = queue_startable(*l, cap, &startable)) < 0)
+		return rc;
 	return startable ? tctl_local_kick(l, cap) : 0;
 }
 
 int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap)
 {
-	char *path = strdup(tctl_ledger_path(*l));
+	char *path;
 	int rc;
 
-	if (!path)
+	if (wake_one(tctl_ledger_dir(*l), cap))
+		return 0;
+	if (!(path = strdup(tctl_ledger_path(*l))))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	tctl_ledger_free(*l);   /* no SQLite connection crosses a fork */
 	*l = NULL;

@@ -63,6 +63,19 @@ void dispatcher_detach_stdio(void);
 /* Fork a detached dispatcher process; the caller must hold no ledger connection. */
 int dispatcher_spawn(const char *ledger_path, const tctl_local_capacity *cap, pid_t *out_pid);
 
+/* Idle dispatchers wait for wakes on a FIFO per capacity and settings (wake.c). */
+typedef struct {
+	int fd;
+	char *path;
+} wake_fifo;
+/* Milliseconds an idle dispatcher waits for another run (TRAINCTL_LINGER_MS, default 2000). */
+int wake_linger_ms(void);
+int wake_listen(wake_fifo *w, const char *ledger_dir, const tctl_local_capacity *cap);
+/* True when woken before `deadline_ms` (monotonic). */
+bool wake_wait(wake_fifo *w, int64_t deadline_ms);
+void wake_close(wake_fifo *w);
+/* Wake one idle dispatcher of this capacity: 1 when one listens, 0 when none does. */
+int wake_one(const char *ledger_dir, const tctl_local_capacity *cap);
 /*
  * Supervise the claimed run to its end (supervise.c): start the job, enforce
  * its time limit and cancellation, record the outcome. Returns 0 when the

@@ -201,21 +201,40 @@ static char *next_line(char **p)
 	return line;
 }
 
+/* Copy the `n`th (from 0) space-separated field of `s` into out; false when too short or long. */
+static bool field(char *out, size_t size, const char *s, int n)
+{
+	size_t len;
+
+	for (; n > 0 && s; n--)
+		if ((s = strchr(s, ' ')))
+			s++;
+	if (!s || !*s)
+		return false;
+	len = strcspn(s, " ");
+	if (len == 0 || len >= size)
+		return false;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return true;
+}
+
 /* Find the mount of cgroup v2 (controller NULL) or of the v1 hierarchy with `controller`. */
 static bool find_mount(cgroup_place *out, char *mount_root, size_t root_size,
 		       const proc_self *ps, const char *controller)
 {
 	char *copy = ps->mountinfo ? strdup(ps->mountinfo) : NULL, *p = copy, *line;
+	const char *want = controller ? "cgroup " : "cgroup2 ";
 	bool found = false;
 
+	/* mountinfo: id parent major:minor root mountpoint options... - fstype source superoptions */
 	while (!found && (line = next_line(&p))) {
-		char mroot[1024], mpoint[1024], *sep = strstr(line, " - ");
-		char fstype[64], source[256], opts[1024];
-		if (!sep || sscanf(line, "%*s %*s %*s %1023s %1023s", mroot, mpoint) != 2 ||
-		    sscanf(sep + 3, "%63s %255s %1023s", fstype, source, opts) != 3)
+		char mroot[1024], mpoint[1024], opts[1024], *sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, want, strlen(want)) ||
+		    !field(mroot, sizeof(mroot), line, 3) || !field(mpoint, sizeof(mpoint), line, 4) ||
+		    !field(opts, sizeof(opts), sep + 3, 2))
 			continue;
-		if (controller ? strcmp(fstype, "cgroup") || !list_has(opts, controller)
-			       : strcmp(fstype, "cgroup2"))
+		if (controller && !list_has(opts, controller))
 			continue;
 		unescape_octal(mroot);
 		unescape_octal(mpoint);

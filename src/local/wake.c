@@ -52,7 +52,7 @@ static uint64_t fnv_str(uint64_t h, const char *s)
 static uint64_t dispatcher_key(const tctl_local_capacity *cap)
 {
 	static const char *const dirs[] = { "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME" };
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = 14695981039346656037ULL, vars = 0;
 
 	h = fnv(h, &cap->cpus, sizeof(cap->cpus));
 	h = fnv(h, &cap->memory, sizeof(cap->memory));
@@ -67,10 +67,11 @@ static uint64_t dispatcher_key(const tctl_local_capacity *cap)
 		const char *v = getenv(dirs[i]);
 		h = fnv_str(h, v ? v : "");
 	}
+	/* in any order: shells order the environment differently */
 	for (char **e = environ; e && *e; e++)
 		if (!strncmp(*e, "TRAINCTL_", 9))
-			h = fnv_str(h, *e);
-	return h;
+			vars += fnv_str(14695981039346656037ULL, *e);
+	return fnv(h, &vars, sizeof(vars));
 }
 
 static char *wake_path(const char *ledger_dir, const tctl_local_capacity *cap)

@@ -68,6 +68,9 @@ void tctl_budget_evaluate(tctl_budget_verdict *out, const tctl_config *cfg, cons
 			  const char *repo, const tctl_budget_spend spend[TCTL_BUDGET_SCOPES],
 			  double estimate);
 
+/** Does any of `cfg`'s budgets count runs of `job` from `repo` (so the month's spend matters)? */
+bool tctl_budget_applies(const tctl_config *cfg, const char *job, const char *repo);
+
 /** Gather and evaluate in one step. */
 int tctl_budget_check(tctl_budget_verdict *out, const tctl_config *cfg, tctl_ledger *l,
 		      const char *job, const char *repo, double estimate, int64_t now_ms);

@@ -32,6 +32,19 @@ int tctl_ledger_begin(tctl_ledger *l);
 int tctl_ledger_commit(tctl_ledger *l);
 void tctl_ledger_rollback(tctl_ledger *l);
 
+/**
+ * A run as one JSON object of every ledger column (a run recorded in the spool,
+ * waiting to be imported); *out is malloc'd.
+ */
+int tctl_run_record_to_json(char **out, const tctl_run *run);
+
+/**
+ * Read a record written by tctl_run_record_to_json. Unknown keys, a bad id and
+ * values of the wrong type are TCTL_EINVALID with "ORIGIN:LINE: field: expected ...";
+ * *out is left empty then.
+ */
+int tctl_run_record_from_json(tctl_run *out, const char *text, size_t len, const char *origin);
+
 /** Insert `run`; a fresh id is assigned (written to run->id) when run->id is empty. */
 int tctl_ledger_run_insert(tctl_ledger *l, tctl_run *run);
 

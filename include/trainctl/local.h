@@ -70,6 +70,7 @@ int tctl_local_submit_sweep(tctl_ledger **l, const tctl_job *job, const tctl_loc
  * Mark runs whose supervisor is gone (pid plus process start time, and the
  * boot id) as lost, kill what is left of their jobs, and free their
  * resources. *out_lost counts them. Cheap when nothing is lost (one read).
+ * First it imports the runs waiting in the spool (tctl_local_submit_spooled).
  */
 int tctl_local_recover(tctl_ledger *l, int *out_lost);
 
@@ -79,6 +80,37 @@ int tctl_local_recover(tctl_ledger *l, int *out_lost);
  * dispatcher leaves this.) Two indexed reads.
  */
 int tctl_local_stalled(tctl_ledger *l, bool *out);
+
+/** A file written into a run's folder at submit (dirty.patch). */
+typedef struct {
+	const char *name;
+	const void *data;
+	size_t len;
+} tctl_run_file;
+
+/**
+ * Submit a local run without the ledger: check the fit, stage the run's folder
+ * (with `files`), and record the run by moving the folder into the spool of
+ * the data folder `data_dir`; *out_spooled is that folder. Then wake an idle
+ * dispatcher, which imports and starts it: *out_woken. When none was woken the
+ * caller opens the ledger, whose recovery imports the run, and calls
+ * tctl_local_start_queued.
+ */
+int tctl_local_submit_spooled(char **out_spooled, const char *data_dir, const tctl_job *job,
+			      const tctl_local_capacity *cap, tctl_run *run,
+			      const tctl_run_file *files, size_t nfiles, bool *out_woken);
+
+/**
+ * Take a spooled run back (its submit could not finish): 1 when withdrawn,
+ * 0 when an importer recorded it first.
+ */
+int tctl_local_spool_withdraw(const char *spooled);
+
+/**
+ * After runs were recorded: wake an idle dispatcher, else start one when some
+ * queued run may start now (which closes *l and sets it NULL).
+ */
+int tctl_local_start_queued(tctl_ledger **l, const tctl_local_capacity *cap);
 
 /**
  * Have queued runs looked at (after recovery freed resources): wake an idle

@@ -18,11 +18,13 @@ typedef struct {
 	bool allow_over_budget;         /**< recorded in the ledger when used */
 	const tctl_provenance *prov;    /**< given (hooks); NULL: read from the job's workdir */
 	const tctl_azure_options *azure; /**< a cloud run: workspace, dry run, what to tell the user */
+	bool spool;                     /**< a local run with nothing to plan or budget may be
+					     recorded in the spool for an idle dispatcher (local.h) */
 } tctl_submit_options;
 
 #define TCTL_SUBMIT_OPTIONS_VERSION 1
 #define TCTL_SUBMIT_OPTIONS_INIT { TCTL_SUBMIT_OPTIONS_VERSION, TCTL_PLACEMENT_AUTO, \
-	TCTL_PREFER_COST, NULL, false, NULL, NULL }
+	TCTL_PREFER_COST, NULL, false, NULL, NULL, false }
 
 typedef struct {
 	char run_id[TCTL_RUN_ID_SIZE];

@@ -145,6 +145,7 @@ int cmd_submit(int argc, char **argv)
 	so.prefer = opt.prefer && !strcmp(opt.prefer, "time") ? TCTL_PREFER_TIME : TCTL_PREFER_COST;
 	so.name = opt.name;
 	so.allow_over_budget = opt.over_budget;
+	so.spool = !opt.json && !opt.wait && !opt.dry_run;
 	cli_azure_init(&az, opt.dry_run, opt.json, opt.verbose);
 	az.azure.workspace = opt.workspace;
 	so.azure = &az.azure;

@@ -142,6 +142,12 @@ void tctl_budget_evaluate(tctl_budget_verdict *out, const tctl_config *cfg, cons
 		 &spend[TCTL_BUDGET_MONTHLY], estimate);
 }
 
+bool tctl_budget_applies(const tctl_config *cfg, const char *job, const char *repo)
+{
+	return cfg->budgets.monthly_usd > 0 || (job && tctl_config_job_budget(cfg, job) > 0) ||
+	       (repo && *repo && tctl_config_repo_budget(cfg, repo) > 0);
+}
+
 int tctl_budget_check(tctl_budget_verdict *out, const tctl_config *cfg, tctl_ledger *l,
 		      const char *job, const char *repo, double estimate, int64_t now_ms)
 {
@@ -150,8 +156,7 @@ int tctl_budget_check(tctl_budget_verdict *out, const tctl_config *cfg, tctl_led
 
 	memset(spend, 0, sizeof(spend));
 	/* the month's spend is read only when a budget counts it (a scan of the month's runs) */
-	if (!(cfg->budgets.monthly_usd > 0) && !(job && tctl_config_job_budget(cfg, job) > 0) &&
-	    !(repo && *repo && tctl_config_repo_budget(cfg, repo) > 0)) {
+	if (!tctl_budget_applies(cfg, job, repo)) {
 		tctl_budget_evaluate(out, cfg, job, repo, spend, estimate);
 		return 0;
 	}

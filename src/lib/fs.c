@@ -92,10 +92,13 @@ done:
 
 int tctl_mkdir_p(const char *path, mode_t mode)
 {
-	char *p = strdup(path), *s;
+	char *p, *s;
 	int error = 0;
 
-	if (!p)
+	/* usually the folder or its parent is there: one call, not one per component */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (!(p = strdup(path)))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')

@@ -5,6 +5,7 @@
 #include "trainctl/ledger.h"
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 #define LEDGER_STMT_CACHE 32
 
@@ -41,5 +42,16 @@ int ledger_exec(tctl_ledger *l, const char *sql);
 int ledger_error(tctl_ledger *l, const char *what);
 
 char *ledger_col_text(sqlite3_stmt *st, int col);
+
+/* The columns of a run row after its id, in schema order: name, type, field of tctl_run. */
+typedef enum { C_TEXT, C_I64, C_INT, C_U64, C_REAL, C_BOOL, C_STATE } col_type;
+
+struct ledger_column {
+	const char *name;
+	col_type type;
+	size_t offset;
+};
+
+const struct ledger_column *ledger_run_columns(size_t *out_n);
 
 #endif

@@ -8,18 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { C_TEXT, C_I64, C_INT, C_U64, C_REAL, C_BOOL, C_STATE } col_type;
-
-struct column {
-	const char *name;
-	col_type type;
-	size_t offset;
-};
-
 #define COL(n, t, f) { n, t, offsetof(tctl_run, f) }
 
 /* Every column after the id, in schema order. */
-static const struct column columns[] = {
+static const struct ledger_column columns[] = {
 	COL("name", C_TEXT, name), COL("spec", C_TEXT, spec), COL("spec_path", C_TEXT, spec_path),
 	COL("placement", C_TEXT, placement), COL("backend", C_TEXT, backend),
 	COL("backend_id", C_TEXT, backend_id), COL("parent_id", C_TEXT, parent_id),
@@ -51,6 +43,12 @@ static const struct column columns[] = {
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
 _Static_assert(NCOLS + 1 < 100, "write_row numbers parameters with two digits");
 
+const struct ledger_column *ledger_run_columns(size_t *out_n)
+{
+	*out_n = NCOLS;
+	return columns;
+}
+
 static char *select_sql(const char *tail)
 {
 	tctl_buf b = TCTL_BUF_INIT;
@@ -67,7 +65,7 @@ static char *select_sql(const char *tail)
 	return tctl_buf_detach(&b);
 }
 
-static void bind_column(sqlite3_stmt *st, int idx, const struct column *c, const tctl_run *r)
+static void bind_column(sqlite3_stmt *st, int idx, const struct ledger_column *c, const tctl_run *r)
 {
 	const char *base = (const char *)r;
 	const void *p = base + c->offset;
@@ -93,7 +91,7 @@ static void bind_column(sqlite3_stmt *st, int idx, const struct column *c, const
 	}
 }
 
-static void read_column(sqlite3_stmt *st, int idx, const struct column *c, tctl_run *r)
+static void read_column(sqlite3_stmt *st, int idx, const struct ledger_column *c, tctl_run *r)
 {
 	void *p = (char *)r + c->offset;
 	int null = sqlite3_column_type(st, idx) == SQLITE_NULL;

@@ -120,6 +120,64 @@ static int run_local(submission *s)
 	return rc;
 }
 
+/* A local run with nothing to plan: it may go through the spool, without the ledger. */
+static bool spool_candidate(const submission *s)
+{
+	return s->opts->spool && s->opts->placement != TCTL_PLACEMENT_CLOUD &&
+	       !submit_has_estimate(s->job) && !s->job->sweep.enabled && !s->job->parallel.enabled;
+}
+
+/* No dispatcher was woken: the ledger's recovery imports the spooled run, then one starts. */
+static int start_from_spool(submission *s, const char *spooled)
+{
+	int rc;
+
+	if ((rc = open_ledger(s)) < 0) {
+		if (tctl_local_spool_withdraw(spooled) == 1)
+			return rc;   /* nothing recorded */
+		tctl_error_clear();
+		return 0;            /* an importer recorded it first, and starts it */
+	}
+	return tctl_local_start_queued(&s->l, &s->cap);
+}
+
+/*
+ * The run recorded in the spool and handed to an idle dispatcher: no ledger
+ * opened here (docs/local.md). 1 when submitted, 0 when a budget needs the
+ * ledger after all (nothing recorded; the caller submits the usual way).
+ */
+static int submit_spooled(submission *s)
+{
+	tctl_run_file diff = { "dirty.patch", NULL, 0 };
+	char *data = NULL, *spooled = NULL;
+	bool local = true, woken = false;
+	int rc;
+
+	if ((rc = submit_decide(s, &local)) < 0)
+		return rc;
+	if (s->needs_ledger || !local) {
+		tctl_config_free(s->own_cfg);
+		s->own_cfg = NULL;
+		s->cfg = NULL;
+		s->needs_ledger = false;
+		return 0;
+	}
+	if ((rc = fill_run(s)) < 0 || (rc = tctl_dir_data(&data)) < 0)
+		return rc;
+	s->out->placement = "local";
+	if (s->prov && s->prov->dirty && s->prov->diff) {
+		diff.data = s->prov->diff;
+		diff.len = s->prov->diff_len;
+	}
+	rc = tctl_local_submit_spooled(&spooled, data, s->job, &s->cap, &s->run, &diff,
+				       diff.data ? 1 : 0, &woken);
+	if (rc == 0 && !woken)
+		rc = start_from_spool(s, spooled);
+	free(spooled);
+	free(data);
+	return rc < 0 ? rc : 1;
+}
+
 int tctl_submit(tctl_submit_result *out, const tctl_job *job, const tctl_submit_options *opts)
 {
 	submission s;
@@ -131,8 +189,16 @@ int tctl_submit(tctl_submit_result *out, const tctl_job *job, const tctl_submit_
 	s.job = job;
 	s.opts = opts;
 	s.out = out;
-	if ((rc = open_ledger(&s)) < 0 || (rc = provenance(&s)) < 0 ||
-	    (rc = submit_decide(&s, &local)) < 0)
+	if ((rc = provenance(&s)) < 0)
+		goto done;
+	if (spool_candidate(&s) && (rc = submit_spooled(&s)) != 0) {
+		if (rc > 0) {
+			rc = 0;
+			memcpy(out->run_id, s.run.id, sizeof(out->run_id));
+		}
+		goto done;
+	}
+	if ((rc = open_ledger(&s)) < 0 || (rc = submit_decide(&s, &local)) < 0)
 		goto done;
 	if (!local && (rc = submit_cloud_preflight(&s, &local)) < 0)
 		goto done;

@@ -25,6 +25,7 @@ typedef struct {
 	char repo[256];                 /* tctl_repo_name of the provenance */
 	bool over_budget;               /* crossed a budget with --allow-over-budget */
 	char *budget_note;              /* what was crossed, for the ledger */
+	bool needs_ledger;              /* spooling was tried, but a budget needs the month's spend */
 	tctl_run run;
 	tctl_azure_preflight pf;        /* the cloud's quotas and prices, once read (submit_cloud.c) */
 	struct {                        /* a cloud run without a plan: the job's first VM size */
@@ -40,6 +41,9 @@ typedef struct {
  * return *out_local says which side runs the job. TCTL_EBUDGET with every budget
  * crossed in the message, unless opts->allow_over_budget. */
 int submit_decide(submission *s, bool *out_local);
+
+/* Does the job carry a work estimate (so the planner, and the ledger, have work to do)? */
+bool submit_has_estimate(const tctl_job *job);
 
 /* The plan's figures the run records: estimate, price per hour at launch (never
  * re-priced), planned cost, and what the cheapest cloud option would have cost. */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool has_estimate(const tctl_job *job)
+bool submit_has_estimate(const tctl_job *job)
 {
 	const tctl_estimate *e = &job->estimate;
 
@@ -173,6 +173,10 @@ static int decide_unplanned(submission *s, bool *out_local)
 	if ((rc = tctl_config_load(&s->own_cfg, s->job->workdir)) < 0)
 		return rc;
 	s->cfg = s->own_cfg;
+	if (!s->l && tctl_budget_applies(s->cfg, s->job->name, s->repo)) {
+		s->needs_ledger = true;   /* spooling: the budgets read the ledger */
+		return 0;
+	}
 	if ((rc = budget_verdict(s, &v, 0)) < 0 || (v.len && (rc = over_budget(s, &v)) < 0))
 		return rc;
 	if (!*out_local)
@@ -186,7 +190,7 @@ int submit_decide(submission *s, bool *out_local)
 {
 	if (s->prov && s->prov->in_repo)
 		tctl_repo_name(s->repo, sizeof(s->repo), s->prov->remote_url, s->prov->root);
-	return has_estimate(s->job) ? decide_planned(s, out_local) : decide_unplanned(s, out_local);
+	return submit_has_estimate(s->job) ? decide_planned(s, out_local) : decide_unplanned(s, out_local);
 }
 
 /* The cheapest cloud candidate: feasible if any is, else any that holds the job and has a price. */

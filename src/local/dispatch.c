@@ -139,8 +139,14 @@ void dispatcher_main(const char *ledger_path, const tctl_local_capacity *cap)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (!path || tctl_ledger_open(&l, path) < 0)
 		_exit(1);
+	/* runs whose supervisor died hold resources until recovered */
+	if (tctl_local_recover(l, &(int){ 0 }) < 0)
+		tctl_error_clear();
 	for (;;) {
 		drain_signals();
+		/* runs recorded by submits that found a dispatcher idle (spool.c) */
+		if (spool_import(l) < 0)
+			tctl_error_clear();
 		if (queue_claim(l, cap, &run, &more) < 0)
 			break;
 		if (run) {

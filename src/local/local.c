@@ -67,10 +67,9 @@ static int prepare_dir(tctl_ledger *l, tctl_run *run, char **out_stage)
 	return rundir_stage(out_stage, tctl_ledger_dir(l), run->id);
 }
 
-static int insert_queued(tctl_ledger *l, const tctl_job *job, tctl_run *run)
+/* The fields of a queued local run. */
+static void queued_fields(const tctl_job *job, tctl_run *run)
 {
-	int rc;
-
 	run->state = TCTL_RUN_QUEUED;
 	run->cpus = job->resources.cpus;
 	run->memory = job->resources.memory;
@@ -82,6 +81,13 @@ static int insert_queued(tctl_ledger *l, const tctl_job *job, tctl_run *run)
 		run->placement = strdup("local");
 	if (!run->target)
 		run->target = strdup("local");
+}
+
+static int insert_queued(tctl_ledger *l, const tctl_job *job, tctl_run *run)
+{
+	int rc;
+
+	queued_fields(job, run);
 	if ((rc = tctl_ledger_begin(l)) < 0)
 		return rc;
 	if ((rc = tctl_ledger_run_insert(l, run)) < 0 ||
@@ -91,8 +97,6 @@ static int insert_queued(tctl_ledger *l, const tctl_job *job, tctl_run *run)
 	}
 	return tctl_ledger_commit(l);
 }
-
-static int start_queued(tctl_ledger **l, const tctl_local_capacity *cap);
 
 int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_capacity *cap,
 		      tctl_run *run)
@@ -114,11 +118,69 @@ int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_cap
 	free(stage);
 	if (rc < 0)
 		return rc;
-	return start_queued(l, cap);
+	return tctl_local_start_queued(l, cap);
 }
 
-/* After a run was recorded: wake an idle dispatcher, else start one when something may start now. */
-static int start_queued(tctl_ledger **l, const tctl_local_capacity *cap)
+static int add_files(const char *stage, const tctl_run_file *files, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *path = tctl_path_join(stage, files[i].name);
+		rc = path ? tctl_file_write_atomic(path, files[i].data, files[i].len, 0600)
+			  : tctl_error_set(TCTL_ENOMEM, "out of memory");
+		free(path);
+	}
+	return rc;
+}
+
+int tctl_local_submit_spooled(char **out_spooled, const char *data_dir, const tctl_job *job,
+			      const tctl_local_capacity *cap, tctl_run *run,
+			      const tctl_run_file *files, size_t nfiles, bool *out_woken)
+{
+	char *stage = NULL;
+	int rc;
+
+	*out_spooled = NULL;
+	*out_woken = false;
+	if ((rc = tctl_local_check_fit(job, cap)) < 0)
+		return rc;
+	if (!run->submitted_ms)
+		run->submitted_ms = tctl_now_ms();
+	if (!run->id[0])
+		tctl_run_id_new(run->id, run->submitted_ms);
+	free(run->run_dir);
+	if (!(run->run_dir = run_dir_path(data_dir, run->id)))
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	queued_fields(job, run);
+	if ((rc = rundir_stage(&stage, data_dir, run->id)) < 0)
+		return rc;
+	if ((rc = add_files(stage, files, nfiles)) < 0 ||
+	    (rc = spool_publish(out_spooled, data_dir, run, stage)) < 0) {
+		rundir_discard(stage);   /* not recorded: nothing is left behind */
+		free(stage);
+		return rc;
+	}
+	free(stage);
+	/* recorded: a dispatcher that stops listening after this imports before it exits */
+	*out_woken = wake_one(data_dir, cap) == 1;
+	return 0;
+}
+
+int tctl_local_spool_withdraw(const char *spooled)
+{
+	char *to = NULL;
+	int rc;
+
+	if (asprintf(&to, "%s.withdrawn", spooled) < 0)
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	if ((rc = rename(spooled, to)) == 0)
+		rundir_discard(to);
+	free(to);
+	return rc == 0 ? 1 : 0;   /* 0: an importer took it first, the run is recorded */
+}
+
+int tctl_local_start_queued(tctl_ledger **l, const tctl_local_capacity *cap)
 {
 	bool startable = false;
 	int rc;

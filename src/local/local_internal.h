@@ -126,6 +126,13 @@ int rundir_settle(const char *ledger_dir, const char *id, const char *run_dir);
 /* Publish or remove the staged folders of submits that died (recovery). */
 void rundir_sweep(tctl_ledger *l);
 
+/* The spool (spool.c): runs recorded as folders runs/.spool/<id> holding run.json. */
+char *spool_dir(const char *ledger_dir);
+/* Write `run` into the staged folder and move it into the spool: the run is recorded.
+ * *out_path is the spooled folder (caller frees). */
+int spool_publish(char **out_path, const char *ledger_dir, const tctl_run *run, const char *stage);
+/* Insert the spooled runs the ledger lacks, oldest first, and move their folders to runs/<id>. */
+int spool_import(tctl_ledger *l);
 /* Write the submitting environment (credentials removed) to <run_dir>/env. */
 int env_save(const char *run_dir);
 /* Read it back as a NULL-terminated "K=V" array; caller frees with env_free. */

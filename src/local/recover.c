@@ -100,6 +100,8 @@ int tctl_local_recover(tctl_ledger *l, int *out_lost)
 
 	*out_lost = 0;
 	rundir_sweep(l);
+	if ((rc = spool_import(l)) < 0)
+		return rc;
 	if ((rc = list_running(l, &running)) < 0)
 		return rc;
 	gone = count_gone(&running);

@@ -54,16 +54,20 @@ int rundir_stage(char **out, const char *ledger_dir, const char *id)
 	return 0;
 }
 
+/* The files a staged folder may hold before its run starts. */
+static const char *const staged_files[] = { "env", "run.json", "dirty.patch" };
+
 void rundir_discard(const char *stage)
 {
-	char *env;
+	char *f;
 
 	if (!stage)
 		return;
-	if ((env = tctl_path_join(stage, "env"))) {
-		unlink(env);
-		free(env);
-	}
+	for (size_t i = 0; i < sizeof(staged_files) / sizeof(staged_files[0]); i++)
+		if ((f = tctl_path_join(stage, staged_files[i]))) {
+			unlink(f);
+			free(f);
+		}
 	rmdir(stage);
 }
 
@@ -99,6 +103,17 @@ int rundir_settle(const char *ledger_dir, const char *id, const char *run_dir)
 
 	if (stat(run_dir, &st) == 0)
 		return 0;
+	/* a spooled run whose importer has not moved its folder yet */
+	if (!(dir = spool_dir(ledger_dir)) || !(stage = tctl_path_join(dir, id))) {
+		free(dir);
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	}
+	if (stat(stage, &st) == 0)
+		rc = rundir_publish(stage, run_dir);
+	free(stage);
+	free(dir);
+	if (rc < 0 || stat(run_dir, &st) == 0)
+		return rc;
 	if (!(dir = staging_dir(ledger_dir)))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	if ((stage = find_staged(dir, id)))

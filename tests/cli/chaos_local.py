@@ -318,11 +318,12 @@ def checks(settled):
         if not os.path.isfile(os.path.join(runs_dir, i, "env")):
             half.append(f"{i}: recorded without its run folder")
     for d in sorted(os.listdir(runs_dir)) if os.path.isdir(runs_dir) else []:
-        if d not in runs and d != ".staging":
+        if d not in runs and d not in (".staging", ".spool"):
             half.append(f"runs/{d}: a run folder with no run in the ledger")
-    staging = os.path.join(runs_dir, ".staging")
-    for d in sorted(os.listdir(staging)) if os.path.isdir(staging) else []:
-        half.append(f"runs/.staging/{d}: a staged folder still there after recovery")
+    for sub, what in ((".staging", "a staged folder"), (".spool", "a spooled run")):
+        folder = os.path.join(runs_dir, sub)
+        for d in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+            half.append(f"runs/{sub}/{d}: {what} still there after recovery")
     killed = [m for m, s in submits.items() if s["killed"]]
     check(not half, "killed submitters recorded their run completely or not at all",
           f"{len(killed)} submitters killed, {sum(m in markers for m in killed)} of them recorded",

@@ -45,6 +45,12 @@ int tctl_run_record_to_json(char **out, const tctl_run *run);
  */
 int tctl_run_record_from_json(tctl_run *out, const char *text, size_t len, const char *origin);
 
+/**
+ * Is the ledger still at a schema this trainctl writes? TCTL_EVERSION when a
+ * newer trainctl migrated it since it was opened (a long-lived process asks).
+ */
+int tctl_ledger_schema_check(tctl_ledger *l);
+
 /** Insert `run`; a fresh id is assigned (written to run->id) when run->id is empty. */
 int tctl_ledger_run_insert(tctl_ledger *l, tctl_run *run);
 

@@ -173,6 +173,18 @@ static int user_version(tctl_ledger *l, int *out)
 	return rc < 0 ? rc : 0;
 }
 
+int tctl_ledger_schema_check(tctl_ledger *l)
+{
+	int version, rc;
+
+	if ((rc = user_version(l, &version)) < 0)
+		return rc;
+	if (version > TCTL_LEDGER_SCHEMA)
+		return tctl_error_set(TCTL_EVERSION, "ledger '%s' is now at schema %d, newer than this "
+				      "trainctl's %d", l->path, version, TCTL_LEDGER_SCHEMA);
+	return 0;
+}
+
 /* Brings the schema up to date inside one write transaction. */
 static int migrate(tctl_ledger *l)
 {

@@ -203,6 +203,11 @@ int spool_import(tctl_ledger *l)
 	if (!dir)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	spooled(&names, &n, dir);
+	/* a newer trainctl migrated the ledger meanwhile: its own commands import these */
+	if (n && tctl_ledger_schema_check(l) < 0) {
+		tctl_error_clear();
+		rc = 1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (rc == 0)
 			rc = import_one(l, dir, names[i]);
@@ -210,5 +215,5 @@ int spool_import(tctl_ledger *l)
 	}
 	free(names);
 	free(dir);
-	return rc;
+	return rc > 0 ? 0 : rc;
 }

@@ -53,6 +53,7 @@ static uint64_t dispatcher_key(const tctl_local_capacity *cap)
 {
 	static const char *const dirs[] = { "HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME" };
 	uint64_t h = 14695981039346656037ULL, vars = 0;
+	struct stat exe;
 
 	h = fnv(h, &cap->cpus, sizeof(cap->cpus));
 	h = fnv(h, &cap->memory, sizeof(cap->memory));
@@ -60,6 +61,12 @@ static uint64_t dispatcher_key(const tctl_local_capacity *cap)
 	for (int i = 0; i < cap->gpus && i < TCTL_LOCAL_MAX_GPUS; i++) {
 		h = fnv(h, &cap->gpu_vendor[i], 1);
 		h = fnv_str(h, cap->gpu_cpus[i]);
+	}
+	/* this very program (a rebuilt or upgraded trainctl never wakes an older one) */
+	if (stat("/proc/self/exe", &exe) == 0) {
+		h = fnv(h, &exe.st_dev, sizeof(exe.st_dev));
+		h = fnv(h, &exe.st_ino, sizeof(exe.st_ino));
+		h = fnv(h, &exe.st_mtim, sizeof(exe.st_mtim));
 	}
 	h = fnv(h, &cap->usd_per_hour_cpu, sizeof(cap->usd_per_hour_cpu));
 	h = fnv(h, &cap->usd_per_hour_gpu, sizeof(cap->usd_per_hour_gpu));

@@ -170,14 +170,79 @@ else
 	skip "100 concurrent submits on an 8-GPU topology" "../shared/hwloc-xml absent"
 fi
 
-# a ledger written by a newer trainctl: one clear line, ledger untouched
+# ---- the spool: a submit that finds a dispatcher idle hands it the run without the ledger ----
+# our_dispatchers: supervisors started in the subshell below (of this data folder and with its
+# TRAINCTL_LINGER_MS; other tests run beside us, and earlier ones here may still linger)
+our_dispatchers() {
+	for p in $(pgrep -x trainctl-sup); do
+		tr '\0' '\n' < /proc/$p/environ 2>/dev/null |
+			grep -cx -e "TRAINCTL_HOME=$TRAINCTL_HOME" -e "TRAINCTL_LINGER_MS=10000" |
+			grep -qx 2 && echo "$p"
+	done | wc -l
+}
+spool="$TRAINCTL_HOME/data/runs/.spool"
+(
+	export TRAINCTL_LINGER_MS=10000
+	"$T" submit --wait -- true >/dev/null 2>&1      # leaves one dispatcher idle for 10 s
+	sleep 0.3
+	before=$(our_dispatchers)
+	ids=""
+	for i in 1 2 3 4 5; do
+		id=$("$T" submit -q -- sh -c "echo spooled $i")
+		wait_state "$id" succeeded 10 >/dev/null || echo "# $id did not succeed"
+		ids="$ids $id"
+		sleep 0.3                                   # the dispatcher is idle again
+	done
+	echo "$before $(our_dispatchers)" > "$T_TMP/sup_counts"
+	for id in $ids; do "$T" logs "$id"; done > "$T_TMP/spooled.out"
+	first=$(echo $ids | cut -d' ' -f1)
+	sqlite3 "$TRAINCTL_HOME/data/ledger.db" "SELECT state||' '||detail FROM events WHERE run_id='$first' ORDER BY rowid LIMIT 1" > "$T_TMP/spooled.first"
+)
+read b a < "$T_TMP/sup_counts"
+expect_eq "five submits to an idle dispatcher start no process of their own" "1 1" "$b $a"
+expect_eq "each spooled run ran, in order" "spooled 1
+spooled 2
+spooled 3
+spooled 4
+spooled 5" "$(cat "$T_TMP/spooled.out")"
+expect_eq "a spooled run's history starts with its submission" "queued submitted" "$(cat "$T_TMP/spooled.first")"
+expect_eq "nothing is left in the spool" "" "$(ls -A "$spool")"
+
+# a spooled run nobody was woken for (its submit died after recording it): the next command
+# imports it, and it runs
+sid=1m8zzzzzzzz
+mkdir -p "$spool/$sid"
+printf 'PATH=/usr/bin:/bin\0' > "$spool/$sid/env"
+cat > "$spool/$sid/run.json" <<JSON
+{"id": "$sid", "name": "orphan", "spec": "{\\"name\\": \\"orphan\\", \\"shell\\": \\"echo imported\\"}",
+ "placement": "local", "backend": "local", "target": "local", "state": "queued",
+ "submitted_ms": $(($(date +%s) * 1000)), "cpus": 1, "exit_code": -1, "attempt": 1,
+ "run_dir": "$TRAINCTL_HOME/data/runs/$sid"}
+JSON
+run "$T" list --name orphan
+expect_out "the next command imports a spooled run" "$sid"
+wait_state "$sid" succeeded && ok "and it runs" || not_ok "and it runs"
+run "$T" logs "$sid"
+expect_eq "its output is in its folder" "imported" "$OUT"
+
+# a spooled record that cannot be read is set aside, never run and never in the way
+mkdir -p "$spool/1m8zzzzzzzy"
+echo '{"id": "1m8zzzzzzzy", "state": "sleeping"' > "$spool/1m8zzzzzzzy/run.json"
+run "$T" list --all
+expect_rc "an unreadable spooled record does not stop commands" 0
+expect_eq "it is kept aside as <id>.rejected" "1m8zzzzzzzy.rejected" "$(ls -A "$spool")"
+rm -rf "$spool/1m8zzzzzzzy.rejected"
+
+# a ledger written by a newer trainctl: one clear line, ledger untouched (no dispatcher idle:
+# TRAINCTL_LINGER_MS makes this submit's dispatchers a kind of their own)
 cp "$TRAINCTL_HOME/data/ledger.db" "$T_TMP/before.db"
 sqlite3 "$TRAINCTL_HOME/data/ledger.db" "PRAGMA user_version = 42"
 sum1=$(sqlite3 "$TRAINCTL_HOME/data/ledger.db" "SELECT count(*) FROM runs")
-run "$T" submit -- true
+TRAINCTL_LINGER_MS=0 run "$T" submit -- true
 expect_rc "a newer ledger is refused" 1
 expect_err "with one clear line" "written by a newer trainctl \(schema 42"
 expect_eq "and nothing is added" "$sum1" "$(sqlite3 "$TRAINCTL_HOME/data/ledger.db" "SELECT count(*) FROM runs")"
+expect_eq "not even in the spool" "" "$(ls -A "$spool")"
 sqlite3 "$TRAINCTL_HOME/data/ledger.db" "PRAGMA user_version = 1"
 
 # an unwritable data folder: one clear line

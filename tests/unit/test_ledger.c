@@ -368,10 +368,87 @@ static void concurrent_writers_never_fail(void **state)
 	tctl_ledger_free(l);
 }
 
+/* A run as a spool record reads back field for field, and again into the same text. */
+static void record_round_trips_every_column(void **state)
+{
+	tctl_run r, back;
+	char *json = NULL, *again = NULL;
+	(void)state;
+
+	new_run(&r, "train", 1795856400000LL);
+	tctl_run_id_new(r.id, r.submitted_ms);
+	r.state = TCTL_RUN_RUNNING;
+	r.memory = 1ULL << 40;
+	r.gpus = 2;
+	r.gpu_ids = strdup("0,1");
+	r.price_per_hour = 0.125;
+	r.cost_estimate = 3.5;
+	r.over_budget_allowed = true;
+	r.prov.in_repo = true;
+	r.prov.commit = strdup("abc123");
+	r.prov.changed_files = strdup(" M a \"quoted\".py\n?? new\n");
+	r.job_start = -7;
+	assert_int_equal(tctl_run_record_to_json(&json, &r), 0);
+	assert_int_equal(tctl_run_record_from_json(&back, json, strlen(json), "run.json"), 0);
+	assert_string_equal(back.id, r.id);
+	assert_string_equal(back.name, "train");
+	assert_int_equal(back.state, TCTL_RUN_RUNNING);
+	assert_true(back.memory == 1ULL << 40);
+	assert_int_equal(back.gpus, 2);
+	assert_string_equal(back.gpu_ids, "0,1");
+	assert_true(back.price_per_hour == 0.125 && back.cost_estimate == 3.5);
+	assert_true(back.over_budget_allowed && back.prov.in_repo);
+	assert_string_equal(back.prov.changed_files, r.prov.changed_files);
+	assert_int_equal(back.exit_code, -1);
+	assert_true(back.job_start == -7);
+	assert_null(back.reason);
+	assert_int_equal(tctl_run_record_to_json(&again, &back), 0);
+	assert_string_equal(again, json);
+	free(json);
+	free(again);
+	tctl_run_clear(&r);
+	tctl_run_clear(&back);
+}
+
+/* A record that is not one: one clear error naming the file and the field, nothing kept. */
+static void record_rejects_malformed_input(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "{\"id\": \"1m8es7a12fv\"", "spool/run.json:1:" },
+		{ "[1, 2]", "expected a JSON object" },
+		{ "{\"name\": \"x\"}", "'id' is missing" },
+		{ "{\"id\": \"1M8ES7A12FV\"}", "id: expected a run id" },
+		{ "{\"id\": \"1m8es7a12fv\", \"colour\": 1}", "colour" },
+		{ "{\"id\": \"1m8es7a12fv\", \"state\": \"asleep\"}", "state" },
+		{ "{\"id\": \"1m8es7a12fv\", \"gpus\": \"two\"}", "gpus" },
+		{ "{\"id\": \"1m8es7a12fv\", \"memory\": -1}", "memory" },
+		{ "{\"id\": \"1m8es7a12fv\", \"name\": null}", "name" },
+		{ "{\"id\": \"1m8es7a12fv\", \"id\": \"1m8es7a12fw\"}", "duplicate" },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tctl_run r;
+		int rc = tctl_run_record_from_json(&r, bad[i].text, strlen(bad[i].text),
+						   "spool/run.json");
+		if (rc != TCTL_EINVALID || !strstr(tctl_error_last()->message, bad[i].want) ||
+		    !strstr(tctl_error_last()->message, "spool/run.json"))
+			fail_msg("'%s': rc %d, message '%s', want '%s'", bad[i].text, rc,
+				 tctl_error_last()->message, bad[i].want);
+		assert_null(r.name);
+		assert_int_equal(r.id[0], '\0');
+		tctl_error_clear();
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ids_are_short_unique_and_time_sorted),
+		cmocka_unit_test(record_round_trips_every_column),
+		cmocka_unit_test(record_rejects_malformed_input),
 		cmocka_unit_test_setup_teardown(runs_insert_get_and_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(ambiguous_prefix_lists_candidates, setup, teardown),
 		cmocka_unit_test_setup_teardown(transitions_record_events, setup, teardown),

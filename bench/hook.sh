@@ -49,13 +49,21 @@ make_repo "$TMP/hooked"
 (cd "$TMP/hooked" && "$TRAINCTL" hook install >/dev/null)
 
 python3 - "$TMP/bare" "$TMP/hooked" "$N" "$TRAINCTL" "${BENCH_BACK_TO_BACK:-0}" <<'PY'
-import json, os, resource, statistics, subprocess, sys, time
+import json, os, resource, sqlite3, statistics, subprocess, sys, time
 
 bare, hooked, n, trainctl, back_to_back = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5] == "1"
 log = os.path.join(os.environ["TRAINCTL_HOME"], "data", "hooks.log")
 
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
 def trainctl_processes():
-    """pids of running trainctl processes (the detached hook, run supervisors)."""
+    """pids of running trainctl processes (the detached hook, run supervisors), less the
+    supervisors that only wait, idle, for a next run (they do no work: docs/local.md)."""
     pids = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
@@ -64,7 +72,17 @@ def trainctl_processes():
                     pids.append(pid)
             except OSError:
                 pass
+    if pids and all(comm(p) == "trainctl-sup" for p in pids) and not active_runs():
+        return []
     return pids
+
+def active_runs():
+    db = os.path.join(os.environ["TRAINCTL_HOME"], "data", "ledger.db")
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as c:
+            return c.execute("SELECT count(*) FROM runs WHERE state IN ('queued', 'running')").fetchone()[0]
+    except sqlite3.Error:
+        return 1
 
 def settle(expect_lines, timeout=60):
     """Wait until hooks.log holds expect_lines lines and no trainctl process is left."""

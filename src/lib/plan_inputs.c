@@ -161,7 +161,9 @@ static int from_ledger(tctl_plan_inputs *in, tctl_ledger *l, const tctl_job *job
 	if ((rc = local_runs(in, l, now)) < 0 || (rc = calibrations(in, l, job->name)) < 0)
 		return rc;
 	/* as submit's budgets count it (docs/cost.md): recorded, plus what queued and running
-	 * runs still plan to spend */
+	 * runs still plan to spend; only the monthly budget reads it (a scan of the month's runs) */
+	if (!(in->opts.monthly_budget > 0))
+		return 0;
 	if ((rc = tctl_budget_spend_gather(spend, l, job->name, NULL, now * 1000)) < 0)
 		return rc;
 	in->local.month_spend = spend[TCTL_BUDGET_MONTHLY].recorded + spend[TCTL_BUDGET_MONTHLY].planned;

@@ -77,9 +77,12 @@ typedef struct {
 	int64_t since_ms;       /**< 0: any */
 	int limit;              /**< 0: no limit */
 	bool oldest_first;      /**< default: newest first */
+	bool brief;             /**< read only what a run holds and who supervises it (name, state,
+				     times, resources, GPUs, supervisor and job pids, boot id,
+				     estimate); such rows cannot be saved */
 } tctl_run_filter;
 
-#define TCTL_RUN_FILTER_INIT { -1, false, NULL, NULL, NULL, 0, 0, false }
+#define TCTL_RUN_FILTER_INIT { -1, false, NULL, NULL, NULL, 0, 0, false, false }
 
 int tctl_ledger_run_list(tctl_ledger *l, tctl_run_list *out, const tctl_run_filter *f);
 

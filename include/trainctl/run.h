@@ -78,6 +78,7 @@ typedef struct {
 	char *cloud_equiv_target;    /**< that option ("Standard_NC6s_v3 low_priority x1") */
 	char *params;                /**< sweep trial: its parameters as a JSON object */
 	int64_t collected_ms;        /**< when gc removed the run's files (0: never) */
+	bool brief;                  /**< read with tctl_run_filter.brief: some fields left empty */
 } tctl_run;
 
 typedef struct {

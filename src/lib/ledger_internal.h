@@ -5,6 +5,7 @@
 #include "trainctl/ledger.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define LEDGER_STMT_CACHE 32
@@ -50,6 +51,7 @@ struct ledger_column {
 	const char *name;
 	col_type type;
 	size_t offset;
+	bool brief;       /* read by a brief listing (tctl_run_filter.brief) */
 };
 
 const struct ledger_column *ledger_run_columns(size_t *out_n);

@@ -8,23 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COL(n, t, f) { n, t, offsetof(tctl_run, f) }
+#define COL(n, t, f) { n, t, offsetof(tctl_run, f), false }
+#define BRIEF(n, t, f) { n, t, offsetof(tctl_run, f), true }
 
 /* Every column after the id, in schema order. */
 static const struct ledger_column columns[] = {
-	COL("name", C_TEXT, name), COL("spec", C_TEXT, spec), COL("spec_path", C_TEXT, spec_path),
-	COL("placement", C_TEXT, placement), COL("backend", C_TEXT, backend),
-	COL("backend_id", C_TEXT, backend_id), COL("parent_id", C_TEXT, parent_id),
-	COL("state", C_STATE, state), COL("reason", C_TEXT, reason),
-	COL("submitted_ms", C_I64, submitted_ms), COL("started_ms", C_I64, started_ms),
+	BRIEF("name", C_TEXT, name), COL("spec", C_TEXT, spec), COL("spec_path", C_TEXT, spec_path),
+	BRIEF("placement", C_TEXT, placement), BRIEF("backend", C_TEXT, backend),
+	COL("backend_id", C_TEXT, backend_id), BRIEF("parent_id", C_TEXT, parent_id),
+	BRIEF("state", C_STATE, state), COL("reason", C_TEXT, reason),
+	BRIEF("submitted_ms", C_I64, submitted_ms), BRIEF("started_ms", C_I64, started_ms),
 	COL("ended_ms", C_I64, ended_ms), COL("exit_code", C_INT, exit_code),
-	COL("term_signal", C_INT, term_signal), COL("cpus", C_REAL, cpus),
-	COL("memory", C_U64, memory), COL("gpus", C_INT, gpus), COL("gpu_ids", C_TEXT, gpu_ids),
-	COL("supervisor_pid", C_I64, supervisor_pid), COL("supervisor_start", C_I64, supervisor_start),
-	COL("job_pid", C_I64, job_pid), COL("job_start", C_I64, job_start),
-	COL("boot_id", C_TEXT, boot_id), COL("peak_rss", C_U64, peak_rss),
+	COL("term_signal", C_INT, term_signal), BRIEF("cpus", C_REAL, cpus),
+	BRIEF("memory", C_U64, memory), BRIEF("gpus", C_INT, gpus), BRIEF("gpu_ids", C_TEXT, gpu_ids),
+	BRIEF("supervisor_pid", C_I64, supervisor_pid), BRIEF("supervisor_start", C_I64, supervisor_start),
+	BRIEF("job_pid", C_I64, job_pid), BRIEF("job_start", C_I64, job_start),
+	BRIEF("boot_id", C_TEXT, boot_id), COL("peak_rss", C_U64, peak_rss),
 	COL("user_s", C_REAL, user_s), COL("sys_s", C_REAL, sys_s), COL("run_dir", C_TEXT, run_dir),
-	COL("estimate_s", C_REAL, estimate_s), COL("target", C_TEXT, target),
+	BRIEF("estimate_s", C_REAL, estimate_s), BRIEF("target", C_TEXT, target),
 	COL("priority", C_TEXT, priority), COL("nodes", C_INT, nodes), COL("region", C_TEXT, region),
 	COL("price_per_hour", C_REAL, price_per_hour), COL("price_source", C_TEXT, price_source),
 	COL("cost_estimate", C_REAL, cost_estimate), COL("cost", C_REAL, cost),
@@ -49,7 +50,7 @@ const struct ledger_column *ledger_run_columns(size_t *out_n)
 	return columns;
 }
 
-static char *select_sql(const char *tail)
+static char *select_sql(const char *tail, bool brief)
 {
 	tctl_buf b = TCTL_BUF_INIT;
 
@@ -57,6 +58,8 @@ static char *select_sql(const char *tail)
 	 * than the query (callgrind) */
 	tctl_buf_puts(&b, "SELECT id");
 	for (size_t i = 0; i < NCOLS; i++) {
+		if (brief && !columns[i].brief)
+			continue;
 		tctl_buf_puts(&b, ", ");
 		tctl_buf_puts(&b, columns[i].name);
 	}
@@ -113,14 +116,18 @@ static void read_column(sqlite3_stmt *st, int idx, const struct ledger_column *c
 	}
 }
 
-static void read_row(sqlite3_stmt *st, tctl_run *r)
+static void read_row(sqlite3_stmt *st, tctl_run *r, bool brief)
 {
 	const unsigned char *id = sqlite3_column_text(st, 0);
+	int at = 1;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->id, sizeof(r->id), "%s", id ? (const char *)id : "");
+	r->brief = brief;
+	r->exit_code = -1;
 	for (size_t i = 0; i < NCOLS; i++)
-		read_column(st, (int)i + 1, &columns[i], r);
+		if (!brief || columns[i].brief)
+			read_column(st, at++, &columns[i], r);
 }
 
 static int write_row(tctl_ledger *l, const tctl_run *r, bool insert)
@@ -204,12 +211,16 @@ int tctl_ledger_run_insert(tctl_ledger *l, tctl_run *run)
 
 int tctl_ledger_run_save(tctl_ledger *l, const tctl_run *run)
 {
+	/* a brief row would write its missing columns back as empty */
+	if (run->brief)
+		return tctl_error_set(TCTL_EINVALID, "run '%s' was read in brief and cannot be saved",
+				      run->id);
 	return write_row(l, run, false);
 }
 
 static int fetch_one(tctl_ledger *l, tctl_run **out, const char *tail, const char *arg)
 {
-	char *sql = select_sql(tail);
+	char *sql = select_sql(tail, false);
 	sqlite3_stmt *st = NULL;
 	tctl_run *r;
 	int rc;
@@ -227,7 +238,7 @@ static int fetch_one(tctl_ledger *l, tctl_run **out, const char *tail, const cha
 		if (!(r = malloc(sizeof(*r)))) {
 			rc = tctl_error_set(TCTL_ENOMEM, "out of memory");
 		} else {
-			read_row(st, r);
+			read_row(st, r, false);
 			*out = r;
 			rc = 0;
 		}
@@ -364,7 +375,7 @@ int tctl_ledger_run_list(tctl_ledger *l, tctl_run_list *out, const tctl_run_filt
 	memset(out, 0, sizeof(*out));
 	list_where(&tail, f, f->name && f->limit > 0 && strpbrk(f->name, "*?[") &&
 			     pattern_is_common(l, f->name));
-	sql = select_sql(tail.ptr);
+	sql = select_sql(tail.ptr, f->brief);
 	tctl_buf_free(&tail);
 	if (!sql)
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
@@ -382,7 +393,7 @@ int tctl_ledger_run_list(tctl_ledger *l, tctl_run_list *out, const tctl_run_filt
 	while ((rc = ledger_step(l, st)) == SQLITE_ROW) {
 		if ((rc = grow_list(out, &cap)) < 0)
 			break;
-		read_row(st, &out->runs[out->len++]);
+		read_row(st, &out->runs[out->len++], f->brief);
 	}
 	ledger_finish(l, st);
 	if (rc < 0) {

@@ -117,6 +117,7 @@ static int local_runs(tctl_plan_inputs *in, tctl_ledger *l, int64_t now)
 	f.active = true;
 	f.backend = "local";
 	f.oldest_first = true;
+	f.brief = true;
 	if ((rc = tctl_ledger_run_list(l, &list, &f)) < 0)
 		return rc;
 	if (list.len && !(in->runs = calloc(list.len, sizeof(*in->runs)))) {

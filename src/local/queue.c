@@ -175,10 +175,12 @@ static int load_queue(tctl_ledger *l, tctl_run_list *running, tctl_run_list *que
 
 	fr.state = TCTL_RUN_RUNNING;
 	fr.backend = "local";
+	fr.brief = true;
 	fq.state = TCTL_RUN_QUEUED;
 	fq.backend = "local";
 	fq.oldest_first = true;
 	fq.limit = QUEUE_SCAN;
+	fq.brief = true;   /* the one claimed is read whole */
 	if ((rc = tctl_ledger_run_list(l, running, &fr)) < 0)
 		return rc;
 	if ((rc = tctl_ledger_run_list(l, queued, &fq)) < 0)
@@ -216,13 +218,9 @@ int queue_claim(tctl_ledger *l, const tctl_local_capacity *cap, tctl_run **out, 
 		goto fail;
 	free_resources(&f, cap, &running);
 	if ((at = pick(&queued, &running, &f)) >= 0) {
-		tctl_run *r = malloc(sizeof(*r));
-		if (!r) {
-			rc = tctl_error_set(TCTL_ENOMEM, "out of memory");
+		tctl_run *r = NULL;
+		if ((rc = tctl_ledger_run_get(l, &r, queued.runs[at].id)) < 0)
 			goto fail;
-		}
-		*r = queued.runs[at];
-		memset(&queued.runs[at], 0, sizeof(queued.runs[at]));
 		if ((rc = mark_claimed(l, r, &f)) < 0) {
 			tctl_run_free(r);
 			goto fail;

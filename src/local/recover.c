@@ -32,12 +32,13 @@ static int count_gone(const tctl_run_list *running)
 	return n;
 }
 
-static int list_running(tctl_ledger *l, tctl_run_list *out)
+static int list_running(tctl_ledger *l, tctl_run_list *out, bool brief)
 {
 	tctl_run_filter f = TCTL_RUN_FILTER_INIT;
 
 	f.state = TCTL_RUN_RUNNING;
 	f.backend = "local";
+	f.brief = brief;
 	return tctl_ledger_run_list(l, out, &f);
 }
 
@@ -71,7 +72,7 @@ static int mark_lost(tctl_ledger *l, int *out_lost)
 
 	if ((rc = tctl_ledger_begin(l)) < 0)
 		return rc;
-	if ((rc = list_running(l, &running)) < 0)
+	if ((rc = list_running(l, &running, false)) < 0)
 		goto fail;
 	for (size_t i = 0; i < running.len; i++) {
 		tctl_run *r = &running.runs[i];
@@ -102,7 +103,7 @@ int tctl_local_recover(tctl_ledger *l, int *out_lost)
 	rundir_sweep(l);
 	if ((rc = spool_import(l)) < 0)
 		return rc;
-	if ((rc = list_running(l, &running)) < 0)
+	if ((rc = list_running(l, &running, true)) < 0)
 		return rc;
 	gone = count_gone(&running);
 	tctl_run_list_free(&running);
@@ -121,6 +122,7 @@ static int any_in(tctl_ledger *l, tctl_run_state state, bool *out)
 	f.state = state;
 	f.backend = "local";
 	f.limit = 1;
+	f.brief = true;
 	if ((rc = tctl_ledger_run_list(l, &list, &f)) < 0)
 		return rc;
 	*out = list.len > 0;

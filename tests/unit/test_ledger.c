@@ -368,6 +368,40 @@ static void concurrent_writers_never_fail(void **state)
 	tctl_ledger_free(l);
 }
 
+/* A brief listing reads what a run holds and who supervises it, and such a row is never saved. */
+static void brief_rows_hold_resources_and_are_never_saved(void **state)
+{
+	tctl_run_filter f = TCTL_RUN_FILTER_INIT;
+	tctl_run_list list = { 0 };
+	tctl_ledger *l = NULL;
+	tctl_run r;
+	(void)state;
+
+	assert_int_equal(tctl_ledger_open(&l, path), 0);
+	new_run(&r, "train", 1795856400000LL);
+	r.gpus = 2;
+	r.gpu_ids = strdup("0,1");
+	r.memory = 1ULL << 30;
+	r.supervisor_pid = 42;
+	r.estimate_s = 90;
+	assert_int_equal(tctl_ledger_run_insert(l, &r), 0);
+	f.brief = true;
+	assert_int_equal(tctl_ledger_run_list(l, &list, &f), 0);
+	assert_int_equal(list.len, 1);
+	assert_true(list.runs[0].brief);
+	assert_string_equal(list.runs[0].name, "train");
+	assert_string_equal(list.runs[0].gpu_ids, "0,1");
+	assert_true(list.runs[0].memory == 1ULL << 30 && list.runs[0].cpus == 1);
+	assert_true(list.runs[0].supervisor_pid == 42 && list.runs[0].estimate_s == 90);
+	assert_null(list.runs[0].spec);
+	assert_int_equal(list.runs[0].exit_code, -1);
+	assert_int_equal(tctl_ledger_run_save(l, &list.runs[0]), TCTL_EINVALID);
+	tctl_error_clear();
+	tctl_run_list_free(&list);
+	tctl_run_clear(&r);
+	tctl_ledger_free(l);
+}
+
 /* A run as a spool record reads back field for field, and again into the same text. */
 static void record_round_trips_every_column(void **state)
 {
@@ -448,6 +482,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ids_are_short_unique_and_time_sorted),
 		cmocka_unit_test(record_round_trips_every_column),
+		cmocka_unit_test_setup_teardown(brief_rows_hold_resources_and_are_never_saved, setup,
+						teardown),
 		cmocka_unit_test(record_rejects_malformed_input),
 		cmocka_unit_test_setup_teardown(runs_insert_get_and_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(ambiguous_prefix_lists_candidates, setup, teardown),

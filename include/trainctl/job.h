@@ -108,6 +108,14 @@ typedef struct {
 	char *item_placeholder; /**< token in command replaced by the batch's items; default "{items}" */
 } tctl_parallel;
 
+/**
+ * Read a parallel.items_file: one item per line (a CR before the newline is
+ * dropped, blank lines skipped), each handed to `each` until it fails. Errors
+ * name "parallel.items_file" and the file.
+ */
+int tctl_parallel_items_read(const char *path, int (*each)(void *ctx, const char *item),
+			     void *ctx);
+
 typedef struct {
 	bool enabled;
 	tctl_param *params;

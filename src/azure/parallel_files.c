@@ -78,24 +78,23 @@ static int add_item(file_list *l, size_t n, const char *item)
 	return add(l, path, strdup(item), strlen(item));
 }
 
+typedef struct {
+	file_list *list;
+	size_t *n;
+} item_sink;
+
+static int sink_item(void *ctx, const char *item)
+{
+	item_sink *s = ctx;
+
+	return add_item(s->list, ++*s->n, item);
+}
+
 static int from_file(file_list *l, size_t *n, const char *path)
 {
-	char *data = NULL, *line, *save = NULL;
-	int rc;
+	item_sink s = { l, n };
 
-	if ((rc = tctl_file_read(&data, NULL, path)) < 0) {
-		tctl_error_prefix("parallel.items_file");
-		return rc;
-	}
-	for (line = strtok_r(data, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
-		size_t len = strlen(line);
-		if (len && line[len - 1] == '\r')
-			line[len - 1] = '\0';
-		if (*line)
-			rc = add_item(l, ++*n, line);
-	}
-	free(data);
-	return rc;
+	return tctl_parallel_items_read(path, sink_item, &s);
 }
 
 /* Files matching the glob, as paths relative to workdir (where the step's command runs). */

@@ -381,3 +381,23 @@ void tctl_job_read_parallel(tctl_jc *jc, const json_t *root, tctl_job *job)
 	tctl_jc_string(jc, o, "item_placeholder", &p->item_placeholder);
 	tctl_jc_pop(jc);
 }
+
+int tctl_parallel_items_read(const char *path, int (*each)(void *ctx, const char *item), void *ctx)
+{
+	char *data = NULL, *line, *save = NULL;
+	int rc;
+
+	if ((rc = tctl_file_read(&data, NULL, path)) < 0) {
+		tctl_error_prefix("parallel.items_file");
+		return rc;
+	}
+	for (line = strtok_r(data, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
+		size_t n = strlen(line);
+		if (n && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		if (*line)
+			rc = each(ctx, line);
+	}
+	free(data);
+	return rc;
+}

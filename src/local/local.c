@@ -56,15 +56,24 @@ char *run_dir_path(const char *ledger_dir, const char *id)
 	return p;
 }
 
-/* The run's id and folder path, and its staged folder with the saved environment. */
-static int prepare_dir(tctl_ledger *l, tctl_run *run, char **out_stage)
+/* A new run in data folder `dir`: it fits, it has an id and its folder's path, and its
+ * folder is staged with the saved environment (*out_stage). */
+static int stage_new(const char *dir, const tctl_job *job, const tctl_local_capacity *cap,
+		     tctl_run *run, char **out_stage)
 {
+	int rc;
+
+	*out_stage = NULL;
+	if ((rc = tctl_local_check_fit(job, cap)) < 0)
+		return rc;
+	if (!run->submitted_ms)
+		run->submitted_ms = tctl_now_ms();
 	if (!run->id[0])
 		tctl_run_id_new(run->id, run->submitted_ms);
 	free(run->run_dir);
-	if (!(run->run_dir = run_dir_path(tctl_ledger_dir(l), run->id)))
+	if (!(run->run_dir = run_dir_path(dir, run->id)))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	return rundir_stage(out_stage, tctl_ledger_dir(l), run->id);
+	return rundir_stage(out_stage, dir, run->id);
 }
 
 /* The fields of a queued local run. */
@@ -104,11 +113,7 @@ int tctl_local_submit(tctl_ledger **l, const tctl_job *job, const tctl_local_cap
 	char *stage = NULL;
 	int rc;
 
-	if ((rc = tctl_local_check_fit(job, cap)) < 0)
-		return rc;
-	if (!run->submitted_ms)
-		run->submitted_ms = tctl_now_ms();
-	if ((rc = prepare_dir(*l, run, &stage)) < 0 ||
+	if ((rc = stage_new(tctl_ledger_dir(*l), job, cap, run, &stage)) < 0 ||
 	    (rc = insert_queued(*l, job, run)) < 0) {
 		rundir_discard(stage);   /* nothing is left behind of a run that was not recorded */
 		free(stage);
@@ -143,18 +148,9 @@ int tctl_local_submit_spooled(char **out_spooled, const char *data_dir, const tc
 
 	*out_spooled = NULL;
 	*out_woken = false;
-	if ((rc = tctl_local_check_fit(job, cap)) < 0)
+	if ((rc = stage_new(data_dir, job, cap, run, &stage)) < 0)
 		return rc;
-	if (!run->submitted_ms)
-		run->submitted_ms = tctl_now_ms();
-	if (!run->id[0])
-		tctl_run_id_new(run->id, run->submitted_ms);
-	free(run->run_dir);
-	if (!(run->run_dir = run_dir_path(data_dir, run->id)))
-		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	queued_fields(job, run);
-	if ((rc = rundir_stage(&stage, data_dir, run->id)) < 0)
-		return rc;
 	if ((rc = add_files(stage, files, nfiles)) < 0 ||
 	    (rc = spool_publish(out_spooled, data_dir, run, stage)) < 0) {
 		rundir_discard(stage);   /* not recorded: nothing is left behind */

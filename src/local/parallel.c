@@ -46,24 +46,14 @@ static int items_push(item_list *it, const char *s)
 	return 0;
 }
 
+static int push_item(void *it, const char *item)
+{
+	return items_push(it, item);
+}
+
 static int items_from_file(item_list *it, const char *path)
 {
-	char *data = NULL, *line, *save = NULL;
-	int rc;
-
-	if ((rc = tctl_file_read(&data, NULL, path)) < 0) {
-		tctl_error_prefix("parallel.items_file");
-		return rc;
-	}
-	for (line = strtok_r(data, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
-		size_t n = strlen(line);
-		if (n && line[n - 1] == '\r')
-			line[n - 1] = '\0';
-		if (*line)
-			rc = items_push(it, line);
-	}
-	free(data);
-	return rc;
+	return tctl_parallel_items_read(path, push_item, it);
 }
 
 static int items_from_glob(item_list *it, const char *pattern)

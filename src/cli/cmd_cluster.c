@@ -257,32 +257,8 @@ done:
 	return cli_azure_finish(&a, rc);
 }
 
-static int cluster_list(int argc, char **argv)
-{
-	list_opts o = { NULL, false, false, false };
-	const cli_option options[] = {
-		{ "workspace", 0, CLI_OPT_STRING, &o.workspace, "PROFILE", "workspace profile (config)" },
-		{ "json", 0, CLI_OPT_FLAG, &o.json, NULL, "print the clusters as JSON" },
-		{ "verbose", 'v', CLI_OPT_FLAG, &o.verbose, NULL, "trace HTTP on stderr (secrets redacted)" },
-		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL }
-	};
-	const cli_spec spec = {
-		"cluster list", "[--json] [--workspace PROFILE]",
-		"list the workspace's AmlCompute clusters and flag those that cost money while idle",
-		"Flagged ('!'): min nodes above 0 (those nodes are billed around the clock) and an\n"
-		"idle time before scale-down above 10 minutes; prices are the catalog's.",
-		options
-	};
-	int npos = 0, dd = -1, code = 0;
-
-	if (cli_parse(&spec, argc, argv, &npos, &dd, &code))
-		return code;
-	if (npos)
-		return cli_usage_error(&spec, "unexpected argument '%s'", argv[0]);
-	return list_run(&o, false);
-}
-
-static int cluster_check(int argc, char **argv)
+/* 'cluster list' and 'cluster check': one table; check also exits 1 on a flagged cluster. */
+static int list_or_check(int argc, char **argv, bool check)
 {
 	list_opts o = { NULL, false, false, false };
 	const cli_option options[] = {
@@ -292,20 +268,38 @@ static int cluster_check(int argc, char **argv)
 		{ "verbose", 'v', CLI_OPT_FLAG, &o.verbose, NULL, "trace HTTP on stderr (secrets redacted)" },
 		{ NULL, 0, CLI_OPT_FLAG, NULL, NULL, NULL }
 	};
-	const cli_spec spec = {
+	const cli_spec list_spec = {
+		"cluster list", "[--json] [--workspace PROFILE]",
+		"list the workspace's AmlCompute clusters and flag those that cost money while idle",
+		"Flagged ('!'): min nodes above 0 (those nodes are billed around the clock) and an\n"
+		"idle time before scale-down above 10 minutes; prices are the catalog's.",
+		options + 1   /* no --fix */
+	};
+	const cli_spec check_spec = {
 		"cluster check", "[--fix] [--json] [--workspace PROFILE]",
 		"exit 1 when a cluster costs money while idle (for CI); --fix sets it right",
 		"The same table as 'cluster list'. Exit status: 0 no cluster is flagged (or\n"
 		"--fix fixed them all), 1 some are, 2 usage error.",
 		options
 	};
+	const cli_spec *spec = check ? &check_spec : &list_spec;
 	int npos = 0, dd = -1, code = 0;
 
-	if (cli_parse(&spec, argc, argv, &npos, &dd, &code))
+	if (cli_parse(spec, argc, argv, &npos, &dd, &code))
 		return code;
 	if (npos)
-		return cli_usage_error(&spec, "unexpected argument '%s'", argv[0]);
-	return list_run(&o, true);
+		return cli_usage_error(spec, "unexpected argument '%s'", argv[0]);
+	return list_run(&o, check);
+}
+
+static int cluster_list(int argc, char **argv)
+{
+	return list_or_check(argc, argv, false);
+}
+
+static int cluster_check(int argc, char **argv)
+{
+	return list_or_check(argc, argv, true);
 }
 
 int cmd_cluster(int argc, char **argv)

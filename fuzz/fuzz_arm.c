@@ -2,7 +2,7 @@
  * line names the answer ("error STATUS", "monitor", "resource", "page", "computes", "usages",
  * "quotas", "vmsizes", "region", "job"); the rest is its body. An unknown first line picks one
  * by its first byte, so mutations of the name still reach a reader. */
-#include "fuzz.h"
+#include "fuzz_catalog_once.h"
 
 #include "../src/azure/azure_internal.h"
 #include "trainctl/catalog.h"
@@ -11,19 +11,6 @@
 
 #define WHAT "GET workspaces/ws/computes"
 
-static tctl_catalog *cat;
-
-static void unload(void)
-{
-	tctl_catalog_free(cat);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	FUZZ_CHECK(tctl_catalog_load(&cat, NULL) == 0);
-	atexit(unload);
-	return 0;
-}
 
 static tctl_http_response answer(int status, char *body)
 {

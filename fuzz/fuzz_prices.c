@@ -1,5 +1,5 @@
 /* fuzz_prices.c: one page of the Azure Retail Prices API read into the prices table. */
-#include "fuzz.h"
+#include "fuzz_catalog_once.h"
 
 #include "../src/lib/prices_internal.h"
 #include "trainctl/catalog.h"
@@ -8,20 +8,7 @@
 
 #define PAGE_URL "https://prices.azure.com/api/retail/prices?$skip=100"
 
-static tctl_catalog *cat;
 static const char *const regions[] = { "eastus", "westeurope" };
-
-static void unload(void)
-{
-	tctl_catalog_free(cat);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	FUZZ_CHECK(tctl_catalog_load(&cat, NULL) == 0);
-	atexit(unload);
-	return 0;
-}
 
 /* Prices kept are for the page's own region, positive and finite; the link is a string. */
 static void check_table(const prices_table *t, const char *next)

@@ -41,17 +41,27 @@ int tctl_buf_puts(tctl_buf *b, const char *s)
 
 int tctl_buf_vprintf(tctl_buf *b, const char *fmt, va_list ap)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list cp;
 	int n, error;
 
+	/* format once into the room there is; only text that does not fit is formatted again */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(room ? b->ptr + b->len : NULL, room, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		if (room)
+			b->ptr[b->len] = '\0';
 		return tctl_error_set(TCTL_ERROR, "bad format");
-	if ((error = tctl_buf_grow(b, (size_t)n)) < 0)
-		return error;
-	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= room) {
+		if ((error = tctl_buf_grow(b, (size_t)n)) < 0) {
+			if (room)
+				b->ptr[b->len] = '\0';
+			return error;
+		}
+		vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 	return 0;
 }

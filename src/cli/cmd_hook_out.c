@@ -1,4 +1,5 @@
 /* cmd_hook_out.c: where `hook run` says things: the commit's own output, or hooks.log from a detached child. */
+#include "cli.h"
 #include "cmd_hook.h"
 #include "trainctl/error.h"
 #include "trainctl/units.h"
@@ -214,11 +215,8 @@ bool hook_detach(hook_out *o, int log_fd, pid_t *out_pid)
 			close(git);
 		return true;
 	}
-	if (pid > 0) {
-		if (git >= 0)
-			close(git);
-		return false;
-	}
+	if (pid > 0)
+		_exit(CLI_EXIT_OK);   /* git's answer; output was flushed before the fork */
 	setsid();
 	wait_for_git(git);
 	return true;

@@ -159,13 +159,27 @@ def submitter(k, plan):
                                "out": out.strip(), "err": err.strip()}
 
 
+def busy_supervisors():
+    """Supervisors of our running runs (an idle supervisor only waits for a next run)."""
+    try:
+        with sqlite3.connect(f"file:{os.path.join(HOME, 'data', 'ledger.db')}?mode=ro",
+                             uri=True, timeout=5) as c:
+            rows = c.execute("SELECT DISTINCT supervisor_pid FROM runs WHERE state = 'running'")
+            return {r[0] for r in rows}
+    except sqlite3.Error:
+        return set()
+
+
 def killer(plan):
-    """SIGKILLs one of our supervisors at each seeded point (when one is there)."""
+    """SIGKILLs one of our supervisors at each seeded point (when one is there), one that
+    supervises a run when there is one."""
     done = 0
     for delay, pick in plan:
         if stop.wait(delay):
             break
         sups = sorted(our_supervisors())
+        busy = [p for p in sups if p in busy_supervisors()]
+        sups = busy or sups
         if sups:
             os.kill(sups[int(pick * len(sups))], signal.SIGKILL)
             done += 1

@@ -12,8 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-extern char **environ;
-
 /* How long an idle dispatcher waits for the next run before it exits. */
 #define LINGER_MS_DEFAULT 2000
 

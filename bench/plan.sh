@@ -13,9 +13,18 @@ export TRAINCTL_MODULE_DIR="$build/src"
 
 [ -x "$trainctl" ] || { echo "bench: build first: meson setup build && ninja -C build" >&2; exit 1; }
 
-# mean wall time in ms of running "$@" $runs times (after one warm-up run)
+# mean wall time in ms of running "$@" $runs times (after one warm-up run): with hyperfine -N
+# (no shell, a small launcher) when it is there, else from python (whose fork of itself adds
+# a millisecond or two on this VM)
 mean_ms() {
 	"$@" >/dev/null 2>&1 || true
+	if command -v hyperfine >/dev/null 2>&1; then
+		hyperfine -N --warmup 3 --runs "$runs" --export-json "$tmp/h.json" "$*" >/dev/null 2>&1 &&
+		python3 -c 'import json, sys, statistics as s
+t = [x * 1000 for x in json.load(open(sys.argv[1]))["results"][0]["times"]]
+print("%.2f ms mean, %.2f ms median, %.2f ms min over %d runs (hyperfine -N)" % (s.mean(t), s.median(t), min(t), len(t)))' "$tmp/h.json"
+		return
+	fi
 	python3 - "$runs" "$@" <<'PY'
 import subprocess, sys, time
 n = int(sys.argv[1]); cmd = sys.argv[2:]

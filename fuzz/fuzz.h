@@ -47,6 +47,15 @@ static inline char *fuzz_split_line(char *s)
 	return nl + 1;
 }
 
+/* The HTTP status after "error " in a first line ("error 429"); 400 when there is none. */
+static inline int fuzz_status(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return end == s || v < 100 || v > 999 ? 400 : (int)v;
+}
+
 /* A failed call (rc < 0) left an error with that code and a message saying what went wrong;
  * the error is cleared either way, so the next input starts clean. */
 static inline void fuzz_check_error(int rc)

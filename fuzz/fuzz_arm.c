@@ -177,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t k = kind_of(line);
 
 	if (k == 0)
-		error_answer(strncmp(line, "error ", 6) ? 400 : atoi(line + 6), body);
+		error_answer(strncmp(line, "error ", 6) ? 400 : fuzz_status(line + 6), body);
 	else if (k == 1 || k == 2)
 		lro_answer(k == 1, body);
 	else if (k == 3)

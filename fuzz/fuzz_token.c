@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!strcmp(kind, "cli"))
 		cli_answer(body);
 	else if (!strncmp(kind, "error ", 6))
-		error_answer(atoi(kind + 6), body);
+		error_answer(fuzz_status(kind + 6), body);
 	else
 		endpoint_answer(body);
 	free(kind);

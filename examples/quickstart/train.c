@@ -56,7 +56,13 @@ static int parse(struct opts *o, int argc, char **argv)
 			return -1;
 		}
 		if (!strcmp(a, "--lr")) {
-			o->lr = atof(v);
+			char *end;
+			errno = 0;
+			o->lr = strtod(v, &end);
+			if (errno || end == v || *end || !(o->lr > 0)) {
+				fprintf(stderr, "train: --lr expects a positive number, got '%s'\n", v);
+				return -1;
+			}
 		} else if (!strcmp(a, "--checkpoint-dir")) {
 			o->ckpt_dir = v;
 		} else {
@@ -71,7 +77,13 @@ static int parse(struct opts *o, int argc, char **argv)
 				fprintf(stderr, "train: unknown option '%s'\n", a);
 				return -1;
 			}
-			*target = atol(v);
+			char *end;
+			errno = 0;
+			*target = strtol(v, &end, 10);
+			if (errno || end == v || *end) {
+				fprintf(stderr, "train: %s expects a whole number, got '%s'\n", a, v);
+				return -1;
+			}
 		}
 	}
 	if (o->features < 1 || o->features > MAX_FEATURES || o->batch < 1 || o->samples < o->batch) {
@@ -108,18 +120,36 @@ static char *ckpt_path(const struct opts *o)
 
 static int load_checkpoint(const struct opts *o, struct model *m)
 {
+	static const char head[] = "trainctl-quickstart-checkpoint 1 step=";
+	char text[64 * (MAX_FEATURES + 2)], *p = text, *end;
 	FILE *f;
+	size_t n;
 	long features;
-	int ok = 1;
+	int ok;
 
 	if (!o->ckpt_dir || !(f = fopen(ckpt_path(o), "r")))
 		return 0;
-	if (fscanf(f, "trainctl-quickstart-checkpoint 1 step=%ld features=%ld", &m->step, &features) != 2 ||
-	    features != o->features)
-		ok = 0;
-	for (long k = 0; ok && k <= o->features; k++)
-		ok = fscanf(f, "%lf", &m->w[k]) == 1;
+	n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
+	text[n] = '\0';
+	/* "trainctl-quickstart-checkpoint 1 step=S features=F" then F + 1 weights */
+	errno = 0;
+	ok = !strncmp(p, head, sizeof(head) - 1);
+	if (ok) {
+		m->step = strtol(p + sizeof(head) - 1, &end, 10);
+		ok = end != p + sizeof(head) - 1 && !strncmp(end, " features=", 10);
+		p = end + 10;
+	}
+	if (ok) {
+		features = strtol(p, &end, 10);
+		ok = end != p && features == o->features;
+		p = end;
+	}
+	for (long k = 0; ok && k <= o->features; k++) {
+		m->w[k] = strtod(p, &end);
+		ok = end != p && !errno;
+		p = end;
+	}
 	if (!ok) {
 		fprintf(stderr, "train: ignoring unreadable checkpoint '%s'\n", ckpt_path(o));
 		memset(m, 0, sizeof(*m));

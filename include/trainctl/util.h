@@ -90,4 +90,19 @@ size_t tctl_edit_distance(const char *a, const char *b);
 /** True when `s` ends with `suffix`. */
 bool tctl_str_endswith(const char *s, const char *suffix);
 
+/*
+ * Scanners for text other programs write (/proc, cgroup files, git's files):
+ * each reads at *p, advances *p past what it read and returns true, or returns
+ * false and leaves *p alone. Unlike atoi and sscanf they report a conversion
+ * that failed or overflowed (numscan.c).
+ */
+/** Decimal digits (optional leading spaces and sign) within [min, max]. */
+bool tctl_scan_i64(const char **p, int64_t min, int64_t max, int64_t *out);
+/** Hexadecimal digits (no prefix) at most `max`. */
+bool tctl_scan_hex(const char **p, uint64_t max, uint64_t *out);
+/** The literal text `lit`. */
+bool tctl_scan_lit(const char **p, const char *lit);
+/** A whole string that is a decimal integer within [min, max] (nothing after it). */
+bool tctl_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
 #endif

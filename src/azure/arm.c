@@ -53,14 +53,17 @@ void arm_short_path(char *buf, size_t size, const char *method, const char *path
 static void on_trace(const char *line, void *payload)
 {
 	tctl_arm *arm = payload;
-	int n, max;
-	long long ms;
-	int used = 0;
+	const char *p = line;
+	int64_t n, max, ms;
 
 	if (arm->o.trace)
 		arm->o.trace(line, arm->o.trace_payload);
-	if (sscanf(line, "retry %d/%d in %lld ms: %n", &n, &max, &ms, &used) == 3 && used > 0)
-		arm_notice(arm, "%s: %s; retry %d of %d in %.1f s", arm->what, line + used, n, max,
+	/* "retry N/MAX in MS ms: why" (http_retry.c) */
+	if (tctl_scan_lit(&p, "retry ") && tctl_scan_i64(&p, 0, INT32_MAX, &n) &&
+	    tctl_scan_lit(&p, "/") && tctl_scan_i64(&p, 0, INT32_MAX, &max) &&
+	    tctl_scan_lit(&p, " in ") && tctl_scan_i64(&p, 0, INT64_MAX, &ms) &&
+	    tctl_scan_lit(&p, " ms: "))
+		arm_notice(arm, "%s: %s; retry %d of %d in %.1f s", arm->what, p, (int)n, (int)max,
 			   (double)ms / 1000.0);
 }
 

@@ -12,11 +12,16 @@
 int tctl_month_range(int64_t *out_from_ms, int64_t *out_to_ms, const char *month)
 {
 	struct tm tm;
-	int y, m;
-	char tail;
+	int y = 0, m = 0;
 
-	if (!month || sscanf(month, "%4d-%2d%c", &y, &m, &tail) != 2 || strlen(month) != 7 ||
-	    y < 1970 || m < 1 || m > 12)
+	/* exactly YYYY-MM */
+	if (month && strlen(month) == 7 && month[4] == '-' && strspn(month, "0123456789") == 4 &&
+	    strspn(month + 5, "0123456789") == 2) {
+		y = (month[0] - '0') * 1000 + (month[1] - '0') * 100 + (month[2] - '0') * 10 +
+		    (month[3] - '0');
+		m = (month[5] - '0') * 10 + (month[6] - '0');
+	}
+	if (y < 1970 || m < 1 || m > 12)
 		return tctl_error_set(TCTL_EINVALID, "month: expected YYYY-MM (such as 2026-05), "
 				      "got '%s'", month ? month : "");
 	memset(&tm, 0, sizeof(tm));

@@ -44,13 +44,14 @@ static ssize_t read_small(char *buf, size_t size, const char *root, const char *
 
 static uint64_t meminfo_total(const char *root)
 {
-	char buf[512], *p;
-	unsigned long long kb;
+	char buf[512];
+	const char *p;
+	int64_t kb;
 
 	/* MemTotal is the first line; 512 bytes always hold it. */
 	if (read_small(buf, sizeof(buf), root, "/proc/meminfo") < 0)
 		return 0;
-	if (!(p = strstr(buf, "MemTotal:")) || sscanf(p + 9, "%llu", &kb) != 1)
+	if (!(p = strstr(buf, "MemTotal:")) || (p += 9, !tctl_scan_i64(&p, 0, INT64_MAX / 1024, &kb)))
 		return 0;
 	return (uint64_t)kb * 1024;
 }
@@ -299,11 +300,12 @@ typedef bool (*limit_parser)(double *out, const char *text);
 
 static bool parse_cpu_max(double *out, const char *text)
 {
-	unsigned long long quota, period = 100000;
+	int64_t quota, period = 100000;
 
-	if (!strncmp(text, "max", 3))
+	/* cpu.max: "QUOTA PERIOD" or "max PERIOD" */
+	if (!strncmp(text, "max", 3) || !tctl_scan_i64(&text, 0, INT64_MAX, &quota))
 		return false;
-	if (sscanf(text, "%llu %llu", &quota, &period) < 1 || period == 0)
+	if (*text == ' ' && (!tctl_scan_i64(&text, 1, INT64_MAX, &period)))
 		return false;
 	*out = (double)quota / (double)period;
 	return true;
@@ -326,9 +328,9 @@ static bool parse_bytes(double *out, const char *text)
 
 static bool parse_v1_quota(double *out, const char *text)
 {
-	long long v;
+	int64_t v;
 
-	if (sscanf(text, "%lld", &v) != 1 || v <= 0)
+	if (!tctl_scan_i64(&text, INT64_MIN, INT64_MAX, &v) || v <= 0)
 		return false;
 	*out = (double)v;
 	return true;

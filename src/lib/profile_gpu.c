@@ -259,14 +259,24 @@ static int list_backends(tctl_gpu *g, const tctl_gpu_candidate *c)
 }
 
 /* Intel puts its integrated graphics at 00:02.0 of the root bus; discrete cards sit behind bridges. */
+/* A PCI address "DOMAIN:BUS:DEVICE.FUNCTION" in hexadecimal ("0000:3b:00.0"). */
+static bool parse_bdf(const char *bdf, uint64_t out[4])
+{
+	const char *p = bdf;
+
+	return p && tctl_scan_hex(&p, 0xffffffff, &out[0]) && tctl_scan_lit(&p, ":") &&
+	       tctl_scan_hex(&p, 0xff, &out[1]) && tctl_scan_lit(&p, ":") &&
+	       tctl_scan_hex(&p, 0x1f, &out[2]) && tctl_scan_lit(&p, ".") &&
+	       tctl_scan_hex(&p, 0x7, &out[3]);
+}
+
 static bool is_integrated(const tctl_gpu_candidate *c)
 {
-	unsigned dom, bus, dev, fn;
+	uint64_t a[4];
 
-	if (c->vendor_id != VENDOR_INTEL ||
-	    sscanf(c->pci_bus_id, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
+	if (c->vendor_id != VENDOR_INTEL || !parse_bdf(c->pci_bus_id, a))
 		return false;
-	return bus == 0 && dev == 2 && fn == 0;
+	return a[1] == 0 && a[2] == 2 && a[3] == 0;
 }
 
 static int make_gpu(tctl_gpu *g, const tctl_gpu_candidate *c)
@@ -328,11 +338,11 @@ static bool is_gpu(const tctl_gpu_candidate *c, int parentless)
 /* Domain, bus, device, function as one number; GPUs off PCI sort last. */
 static unsigned long long bus_key(const char *bdf)
 {
-	unsigned dom, bus, dev, fn;
+	uint64_t a[4];
 
-	if (!bdf || sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
+	if (!parse_bdf(bdf, a))
 		return ~0ULL;
-	return ((unsigned long long)dom << 24) | (bus << 16) | (dev << 8) | fn;
+	return (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
 }
 
 /* Stable insertion sort by bus key: a few GPUs, and parentless ones keep their order. */

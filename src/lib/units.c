@@ -236,8 +236,10 @@ int tctl_time_parse(int64_t *out, const char *text)
 			;
 	if (*rest == 'Z' && rest[1] == '\0') {
 		/* UTC */
-	} else if ((*rest == '+' || *rest == '-') &&
-		   sscanf(rest + 1, "%2d:%2d", &off_h, &off_m) == 2 && strlen(rest) == 6) {
+	} else if ((*rest == '+' || *rest == '-') && strlen(rest) == 6 && rest[3] == ':' &&
+		   strspn(rest + 1, "0123456789") == 2 && strspn(rest + 4, "0123456789") == 2) {
+		off_h = (rest[1] - '0') * 10 + (rest[2] - '0');   /* "+HH:MM" */
+		off_m = (rest[4] - '0') * 10 + (rest[5] - '0');
 		off_sign = *rest == '+' ? 1 : -1;
 	} else {
 		goto bad;

@@ -1,5 +1,6 @@
 /* proc.c: process identity from /proc (pid plus start time), the boot id, and child lists. */
 #include "local_internal.h"
+#include "trainctl/util.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -24,6 +25,15 @@ static int read_small(const char *path, char *buf, size_t size)
 	return (int)n;
 }
 
+/* The pid a /proc entry names ("1234"), or 0 for the others ("self", "meminfo"). */
+static pid_t proc_entry_pid(const char *name)
+{
+	int64_t pid;
+
+	return isdigit((unsigned char)name[0]) && tctl_parse_i64(name, 1, INT32_MAX, &pid)
+		? (pid_t)pid : 0;
+}
+
 /*
  * Field 22 (starttime) and field 4 (ppid) of /proc/PID/stat, after the ")" of
  * comm. A zombie (state Z or X) counts as gone: it has died, only its parent
@@ -32,8 +42,8 @@ static int read_small(const char *path, char *buf, size_t size)
 static int stat_fields(pid_t pid, int64_t *out_start, pid_t *out_ppid)
 {
 	char path[64], buf[1024], *p, state = '?';
-	long long start = 0;
-	int ppid = 0;
+	const char *q;
+	int64_t start = 0, ppid = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (read_small(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
@@ -45,18 +55,17 @@ static int stat_fields(pid_t pid, int64_t *out_start, pid_t *out_ppid)
 		p = strchr(p, ' ');
 		if (p)
 			p++;
-		if (p && field == 3)
-			ppid = atoi(p);
+		if (p && field == 3 && !(q = p, tctl_scan_i64(&q, 0, INT32_MAX, &ppid)))
+			return -1;
 	}
-	if (!p || !*p)
+	if (!p || !(q = p, tctl_scan_i64(&q, 0, INT64_MAX, &start)))
 		return -1;
-	start = atoll(p);
 	if (state == 'Z' || state == 'X')
 		return -1;
 	if (out_start)
 		*out_start = start;
 	if (out_ppid)
-		*out_ppid = ppid;
+		*out_ppid = (pid_t)ppid;
 	return 0;
 }
 
@@ -128,9 +137,8 @@ int proc_with_env(const char *kv, pid_t *out, int max)
 		return 0;
 	while ((e = readdir(d)) && n < max) {
 		pid_t pid;
-		if (!isdigit((unsigned char)e->d_name[0]))
+		if (!(pid = proc_entry_pid(e->d_name)))
 			continue;
-		pid = (pid_t)atoi(e->d_name);
 		if (stat_fields(pid, NULL, NULL) == 0 && environ_has(pid, kv))
 			out[n++] = pid;
 	}
@@ -171,9 +179,8 @@ int proc_children(pid_t parent, pid_t *out, int max)
 	n = 0;
 	while ((e = readdir(d)) && n < max) {
 		pid_t pid, ppid;
-		if (!isdigit((unsigned char)e->d_name[0]))
+		if (!(pid = proc_entry_pid(e->d_name)))
 			continue;
-		pid = (pid_t)atoi(e->d_name);
 		if (stat_fields(pid, NULL, &ppid) == 0 && ppid == parent)
 			out[n++] = pid;
 	}

@@ -127,12 +127,14 @@ int rundir_settle(const char *ledger_dir, const char *id, const char *run_dir)
 static void sweep_one(tctl_ledger *l, const char *dir, const char *name)
 {
 	char id[TCTL_RUN_ID_SIZE], *stage, *run_dir;
-	long long pid = 0, start = 0;
+	int64_t pid = 0, start = 0;
 	tctl_run *r = NULL;
-	const char *dot = strchr(name, '.');
+	const char *dot = strchr(name, '.'), *p = dot;
 
-	if (!dot || (size_t)(dot - name) >= sizeof(id) ||
-	    sscanf(dot, ".%lld.%lld", &pid, &start) != 2 || proc_matches(pid, start))
+	/* "<id>.<pid>.<start>" */
+	if (!dot || (size_t)(dot - name) >= sizeof(id) || !tctl_scan_lit(&p, ".") ||
+	    !tctl_scan_i64(&p, 0, INT32_MAX, &pid) || !tctl_scan_lit(&p, ".") ||
+	    !tctl_scan_i64(&p, 0, INT64_MAX, &start) || *p || proc_matches(pid, start))
 		return;
 	snprintf(id, sizeof(id), "%.*s", (int)(dot - name), name);
 	if (!(stage = tctl_path_join(dir, name)))

@@ -30,10 +30,10 @@ typedef struct {
 
 int tctl_local_kill_grace(void)
 {
-	const char *v = getenv("TRAINCTL_KILL_GRACE");
-	int g = v ? atoi(v) : 10;
+	int64_t g;
 
-	return g >= 0 ? g : 10;
+	/* seconds; unset or not a whole number from 0 to a day: the default, 10 */
+	return tctl_parse_i64(getenv("TRAINCTL_KILL_GRACE"), 0, 86400, &g) ? (int)g : 10;
 }
 
 /* SIGTERM or SIGKILL to the job's process group and to any orphan we adopted as subreaper. */

@@ -8,6 +8,7 @@
 
 #include "trainctl/error.h"
 #include "trainctl/units.h"
+#include "trainctl/util.h"
 
 static void assert_duration(const char *text, int64_t expect)
 {
@@ -123,10 +124,43 @@ static void timestamps_round_trip(void **state)
 	assert_int_equal(tctl_time_parse(&t, "2026-11-28T09:00:00"), TCTL_EINVALID);
 }
 
+/* Numbers in other programs' text: read with every failure reported, never half-read. */
+static void scanners_report_bad_and_overflowing_numbers(void **state)
+{
+	const char *p = " 42/7 ms", *q;
+	int64_t v = -1;
+	uint64_t h = 0;
+	(void)state;
+
+	assert_true(tctl_scan_i64(&p, 0, 100, &v) && v == 42);
+	assert_true(tctl_scan_lit(&p, "/") && tctl_scan_i64(&p, 0, 100, &v) && v == 7);
+	assert_string_equal(p, " ms");
+	q = p;
+	assert_false(tctl_scan_i64(&q, 0, 100, &v));        /* no digits: nothing read */
+	assert_ptr_equal(q, p);
+	assert_false(tctl_scan_lit(&q, "ms"));
+	q = "99999999999999999999999";
+	assert_false(tctl_scan_i64(&q, INT64_MIN, INT64_MAX, &v));   /* overflow is an error */
+	q = "101";
+	assert_false(tctl_scan_i64(&q, 0, 100, &v));         /* out of range */
+	q = "-5";
+	assert_true(tctl_scan_i64(&q, -10, 10, &v) && v == -5);
+	q = "3b:00.0";
+	assert_true(tctl_scan_hex(&q, 0xff, &h) && h == 0x3b && *q == ':');
+	q = "1ff";
+	assert_false(tctl_scan_hex(&q, 0xff, &h));
+	assert_true(tctl_parse_i64("10", 0, 86400, &v) && v == 10);
+	assert_false(tctl_parse_i64("10s", 0, 86400, &v));   /* trailing text */
+	assert_false(tctl_parse_i64("", 0, 86400, &v));
+	assert_false(tctl_parse_i64(NULL, 0, 86400, &v));
+	assert_false(tctl_parse_i64("-1", 0, 86400, &v));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(durations_with_units_parse),
+		cmocka_unit_test(scanners_report_bad_and_overflowing_numbers),
 		cmocka_unit_test(iso8601_durations_parse),
 		cmocka_unit_test(malformed_durations_are_refused),
 		cmocka_unit_test(durations_format_compactly),

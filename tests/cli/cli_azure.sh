@@ -330,9 +330,10 @@ fault_submit "503" '^trainctl: PUT workspaces/ws-dev/jobs/[0-9a-z]{11}: HTTP 503
 	'{"kind": "status", "status": 503, "match": "^PUT .*/jobs/"}'
 fault_submit "connection reset mid-request" '^trainctl: PUT workspaces/ws-dev/jobs/[0-9a-z]{11}: connection lost; retry 1 of 4 in ' \
 	'{"kind": "reset", "match": "^PUT .*/jobs/", "count": 2}'
-export TRAINCTL_HTTP_TIMEOUT_MS=1500
+# a timeout well above a loaded CI machine's TLS handshake, well below the slow answer
+export TRAINCTL_HTTP_TIMEOUT_MS=2500
 fault_submit "slow answer" '^trainctl: PUT workspaces/ws-dev/jobs/[0-9a-z]{11}: timed out; retry 1 of 4 in ' \
-	'{"kind": "slow", "seconds": 3, "match": "^PUT .*/jobs/"}'
+	'{"kind": "slow", "seconds": 6, "match": "^PUT .*/jobs/"}'
 unset TRAINCTL_HTTP_TIMEOUT_MS
 fake_ctl expire-tokens
 fault_submit "token expiry" '^trainctl: GET .*: Azure refused the token \(ExpiredAuthenticationToken\); fetched a new one and sent the request again$'

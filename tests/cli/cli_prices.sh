@@ -156,8 +156,9 @@ if [ $(( (T1 - T0) / 1000000 )) -ge 1000 ]; then ok "Retry-After was honoured (w
 fake_ctl fault '{"kind": "status", "status": 503, "count": 2}'
 run env TRAINCTL_HTTP_RETRY_BASE_MS=10 "$TRAINCTL" prices refresh --region eastus
 expect_rc "two 503s are retried" 0
-fake_ctl fault '{"kind": "slow", "seconds": 3}'
-run env TRAINCTL_HTTP_TIMEOUT_MS=700 TRAINCTL_HTTP_RETRY_BASE_MS=10 "$TRAINCTL" prices refresh --region eastus
+fake_ctl fault '{"kind": "slow", "seconds": 8}'
+# a timeout well above a loaded CI machine's TLS handshake, well below the slow answer
+run env TRAINCTL_HTTP_TIMEOUT_MS=2500 TRAINCTL_HTTP_RETRY_BASE_MS=10 "$TRAINCTL" prices refresh --region eastus
 expect_rc "a slow answer times out and is retried" 0
 fake_ctl fault '{"kind": "reset"}'
 run env TRAINCTL_HTTP_RETRY_BASE_MS=10 "$TRAINCTL" prices refresh --region eastus

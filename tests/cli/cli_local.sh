@@ -16,6 +16,12 @@ wait_state() {
 	done
 	echo "# run $1 is '$s', not '$2'"; return 1
 }
+# run_procs ID: how many live processes carry run ID in their environment (its job's tree)
+run_procs() {
+	for p in $(ls /proc | grep -E '^[0-9]+$'); do
+		tr '\0' '\n' < /proc/$p/environ | grep -qx "TRAINCTL_RUN_ID=$1" && echo "$p"
+	done 2>/dev/null | wc -l   # processes that ended, or are not ours to read: not counted
+}
 field() { "$T" status "$1" --json | python3 -c "import json,sys; v=json.load(sys.stdin)$2; print('' if v is None else v)"; }
 
 run "$T" submit -- echo hello from a run
@@ -59,7 +65,11 @@ run "$T" submit --wait "$T_TMP/tree.json"
 expect_rc "a run over its time limit ends with 124" 124
 expect_err "it ends timed_out" "timed_out \(time limit reached\)"
 sleep 0.5
-left=$(pgrep -f "sleep 30[0-3]" | wc -l)
+# the tree's processes carry the run's id in their environment (other tests, and this test in
+# the other build, run trees of their own at the same time)
+tree_id=$(printf '%s\n' "$ERR" | sed -n 's/^trainctl: run \([0-9a-z]*\) submitted.*/\1/p')
+left=$(run_procs "$tree_id")
+[ -n "$tree_id" ] && ok "--wait names the run on stderr ($tree_id)" || not_ok "--wait names the run on stderr" "stderr: $ERR"
 expect_eq "no process of the tree is left" "0" "$left"
 
 # cancel: running and queued
@@ -93,7 +103,7 @@ expect_err "the next command notices the lost run" "1 run lost"
 expect_out "the run is lost, with the reason" "state +lost: its supervisor \(pid $sup\) died"
 wait_state "$b" succeeded && ok "the queued run starts once the lost run's resources are free" || not_ok "the queued run starts once the lost run's resources are free"
 sleep 0.2
-expect_eq "the lost run's process was killed" "0" "$(pgrep -fx 'sleep 60' | wc -l)"
+expect_eq "the lost run's process was killed" "0" "$(run_procs "$a")"
 
 # list and status
 run "$T" list --state succeeded --json

@@ -42,7 +42,8 @@ This file is generated from trainctl's own `--help` texts by `scripts/gen_cli_do
 | `TRAINCTL_MODULE_DIR` | where to find `trainctl-hwloc.so`, `trainctl-git.so`, `trainctl-curl.so` first |
 | `TRAINCTL_TOPOLOGY` | plan and queue as if on the machine of this hwloc XML export |
 | `TRAINCTL_NOW` | the planner's clock (RFC 3339 or unix seconds), for reproducible plans |
-| `TRAINCTL_KILL_GRACE` | seconds between SIGTERM and SIGKILL when a run is stopped (default 10) |
+| `TRAINCTL_KILL_GRACE` | seconds between SIGTERM and SIGKILL when a run is stopped (default 10; a value that is not a whole number from 0 to 86400 means the default) |
+| `TRAINCTL_LINGER_MS` | how long a supervisor with nothing to run waits for another run before it exits (default 2000; 0: it exits at once; docs/local.md) |
 | `TRAINCTL_LOG_RESERVE` | free space a run's logs leave on their disk (default 64MiB) |
 | `TRAINCTL_HOOK_SKIP`, `TRAINCTL_HOOK_DRY_RUN` | turn the git hooks off / make them only print |
 | `AZURE_*`, `TRAINCTL_WORKSPACE` | workspace selection and credentials (docs/config.md, docs/azure.md) |

@@ -222,6 +222,9 @@ void tctl_size_format(char *buf, size_t size, uint64_t bytes)
 		snprintf(buf, size, "%.1f %s", v, units[u]);
 }
 
+/* 0001-01-01T00:00:00Z in seconds since 1970 (proleptic Gregorian, as timegm counts). */
+#define FIRST_YEAR_1 INT64_C(-62135596800)
+
 int tctl_time_parse(int64_t *out, const char *text)
 {
 	struct tm tm;
@@ -241,10 +244,16 @@ int tctl_time_parse(int64_t *out, const char *text)
 		off_h = (rest[1] - '0') * 10 + (rest[2] - '0');   /* "+HH:MM" */
 		off_m = (rest[4] - '0') * 10 + (rest[5] - '0');
 		off_sign = *rest == '+' ? 1 : -1;
+		if (off_h > 23 || off_m > 59)
+			goto bad;
 	} else {
 		goto bad;
 	}
 	*out = (int64_t)timegm(&tm) - off_sign * (off_h * 3600 + off_m * 60);
+	/* before 0001-01-01T00:00:00Z (year 0 with an offset east of UTC) there is no RFC 3339
+	 * form to print it back in */
+	if (*out < FIRST_YEAR_1)
+		goto bad;
 	return 0;
 bad:
 	return tctl_error_set(TCTL_EINVALID,

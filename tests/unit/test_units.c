@@ -121,6 +121,10 @@ static void timestamps_round_trip(void **state)
 	assert_int_equal(tctl_time_parse(&t, "2026-11-28T10:00:00+01:00"), 0);
 	assert_int_equal(t, 1795856400);
 	assert_int_equal(tctl_time_parse(&t, "tomorrow"), TCTL_EINVALID);
+	assert_int_equal(tctl_time_parse(&t, "2026-11-28T10:00:00+24:00"), TCTL_EINVALID);
+	assert_int_equal(tctl_time_parse(&t, "2026-11-28T10:00:00+01:60"), TCTL_EINVALID);
+	/* year 0 east of UTC is year -1 in UTC: no RFC 3339 form prints it back (fuzz_units) */
+	assert_int_equal(tctl_time_parse(&t, "0-1-1T0:0:0+01:08"), TCTL_EINVALID);
 	assert_int_equal(tctl_time_parse(&t, "2026-11-28T09:00:00"), TCTL_EINVALID);
 }
 

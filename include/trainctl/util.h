@@ -36,6 +36,10 @@ int tctl_file_read(char **out, size_t *out_len, const char *path);
  */
 int tctl_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/** Create a new file (it must not exist) and write it: no temporary file, no fsync; for files
+ *  in a folder that is itself published by a rename (a run's staged folder). */
+int tctl_file_write(const char *path, const void *data, size_t len, mode_t mode);
+
 /** mkdir -p with `mode` for the folders it creates. */
 int tctl_mkdir_p(const char *path, mode_t mode);
 

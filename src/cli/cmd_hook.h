@@ -36,11 +36,11 @@ int hook_log_open(int *out_fd, char **out_path);
  * not reach it) and, when git ran the hook, waits for git to exit (at most
  * 10 s). Takes log_fd; sets o->log_fd. The parent exits 0 at once (freeing
  * anything after the fork would copy each page it touches, shared with the
- * child: about a millisecond of the commit's time); the child gets true
- * (*out_pid 0). When the fork fails it returns true in the only process there
+ * child: about a millisecond of the commit's time); it returns in the child
+ * (*out_pid 0). When the fork fails it returns in the only process there
  * is, with *out_pid -1 and the error set: the caller goes on here, its lines
  * still in the log.
  */
-bool hook_detach(hook_out *o, int log_fd, pid_t *out_pid);
+void hook_detach(hook_out *o, int log_fd, pid_t *out_pid);
 
 #endif

@@ -199,7 +199,7 @@ static int redirect(int log_fd, int keep)
 	return keep;
 }
 
-bool hook_detach(hook_out *o, int log_fd, pid_t *out_pid)
+void hook_detach(hook_out *o, int log_fd, pid_t *out_pid)
 {
 	int git = git_pidfd();
 	pid_t pid;
@@ -213,11 +213,10 @@ bool hook_detach(hook_out *o, int log_fd, pid_t *out_pid)
 		tctl_error_set_os("cannot start a process");
 		if (git >= 0)
 			close(git);
-		return true;
+		return;
 	}
 	if (pid > 0)
 		_exit(CLI_EXIT_OK);   /* git's answer; output was flushed before the fork */
 	setsid();
 	wait_for_git(git);
-	return true;
 }

@@ -282,11 +282,10 @@ static void run_event(run_ctx *c, const char *input)
 	if (c->verbose)
 		hook_say(&c->out, stderr, "%s hook: checking %.*s in the background: see '%s'", c->event,
 			 SHORT_ID, c->ev->commit, log_path);
-	if (hook_detach(&c->out, fd, &pid)) {   /* the child, or this process when none could start */
-		if (pid < 0)
-			hook_say_error(&c->out, "%s hook: checking here, not in the background", c->event);
-		evaluate(c);
-	}
+	hook_detach(&c->out, fd, &pid);   /* the child, or this process when none could start */
+	if (pid < 0)
+		hook_say_error(&c->out, "%s hook: checking here, not in the background", c->event);
+	evaluate(c);
 	free(log_path);
 }
 

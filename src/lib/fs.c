@@ -58,6 +58,21 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+int tctl_file_write(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode), error = 0;
+
+	if (fd < 0)
+		return tctl_error_set_os("cannot create '%s'", path);
+	if (write_all(fd, data, len) < 0)
+		error = tctl_error_set_os("cannot write '%s'", path);
+	if (close(fd) < 0 && error == 0)
+		error = tctl_error_set_os("cannot write '%s'", path);
+	if (error < 0)
+		unlink(path);
+	return error;
+}
+
 int tctl_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = NULL;

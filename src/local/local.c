@@ -132,7 +132,7 @@ static int add_files(const char *stage, const tctl_run_file *files, size_t n)
 
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *path = tctl_path_join(stage, files[i].name);
-		rc = path ? tctl_file_write_atomic(path, files[i].data, files[i].len, 0600)
+		rc = path ? tctl_file_write(path, files[i].data, files[i].len, 0600)
 			  : tctl_error_set(TCTL_ENOMEM, "out of memory");
 		free(path);
 	}
@@ -176,6 +176,21 @@ int tctl_local_spool_withdraw(const char *spooled)
 	return rc == 0 ? 1 : 0;   /* 0: an importer took it first, the run is recorded */
 }
 
+/* A new detached dispatcher; closes *l (no SQLite connection crosses a fork). */
+static int spawn_dispatcher(tctl_ledger **l, const tctl_local_capacity *cap)
+{
+	char *path;
+	int rc;
+
+	if (!(path = strdup(tctl_ledger_path(*l))))
+		return tctl_error_set(TCTL_ENOMEM, "out of memory");
+	tctl_ledger_free(*l);
+	*l = NULL;
+	rc = dispatcher_spawn(path, cap, NULL);
+	free(path);
+	return rc;
+}
+
 int tctl_local_start_queued(tctl_ledger **l, const tctl_local_capacity *cap)
 {
 	bool startable = false;
@@ -186,23 +201,12 @@ int tctl_local_start_queued(tctl_ledger **l, const tctl_local_capacity *cap)
 	/* when nothing may start now, the supervisors of running runs start it as they finish */
 	if ((rc = queue_startable(*l, cap, &startable)) < 0)
 		return rc;
-	return startable ? tctl_local_kick(l, cap) : 0;
+	return startable ? spawn_dispatcher(l, cap) : 0;
 }
 
 int tctl_local_kick(tctl_ledger **l, const tctl_local_capacity *cap)
 {
-	char *path;
-	int rc;
-
-	if (wake_one(tctl_ledger_dir(*l), cap))
-		return 0;
-	if (!(path = strdup(tctl_ledger_path(*l))))
-		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	tctl_ledger_free(*l);   /* no SQLite connection crosses a fork */
-	*l = NULL;
-	rc = dispatcher_spawn(path, cap, NULL);
-	free(path);
-	return rc;
+	return wake_one(tctl_ledger_dir(*l), cap) ? 0 : spawn_dispatcher(l, cap);
 }
 
 int tctl_local_cancel(tctl_ledger *l, tctl_run *run)

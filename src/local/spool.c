@@ -35,29 +35,6 @@ char *spool_dir(const char *ledger_dir)
 	return p;
 }
 
-static int write_all(const char *path, const char *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	ssize_t n;
-
-	if (fd < 0)
-		return tctl_error_set_os("cannot create '%s'", path);
-	while (len > 0) {
-		if ((n = write(fd, data, len)) < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int rc = tctl_error_set_os("cannot write '%s'", path);
-			close(fd);
-			return rc;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0)
-		return tctl_error_set_os("cannot write '%s'", path);
-	return 0;
-}
-
 int spool_publish(char **out_path, const char *ledger_dir, const tctl_run *run, const char *stage)
 {
 	char *json = NULL, *record = NULL, *dir = spool_dir(ledger_dir), *dest = NULL;
@@ -69,7 +46,7 @@ int spool_publish(char **out_path, const char *ledger_dir, const tctl_run *run, 
 		goto done;
 	}
 	if ((rc = tctl_run_record_to_json(&json, run)) < 0 ||
-	    (rc = write_all(record, json, strlen(json))) < 0 || (rc = tctl_mkdir_p(dir, 0700)) < 0)
+	    (rc = tctl_file_write(record, json, strlen(json), 0600)) < 0 || (rc = tctl_mkdir_p(dir, 0700)) < 0)
 		goto done;
 	if (rename(stage, dest) < 0) {
 		rc = tctl_error_set_os("cannot move '%s' to '%s'", stage, dest);

@@ -204,6 +204,14 @@ spool="$TRAINCTL_HOME/data/runs/.spool"
 		sleep 0.3                                   # the dispatcher is idle again
 	done
 	echo "$before $(our_dispatchers)" > "$T_TMP/sup_counts"
+	# a spooled submit does not open the ledger: with a ledger a newer trainctl "migrated", it
+	# still records its run (the idle supervisor leaves the spool to the newer trainctl)
+	v=$(sqlite3 "$TRAINCTL_HOME/data/ledger.db" "PRAGMA user_version")
+	sqlite3 "$TRAINCTL_HOME/data/ledger.db" "PRAGMA user_version = 42"
+	"$T" submit -q -- true > "$T_TMP/newer.out" 2>&1; echo "rc=$?" >> "$T_TMP/newer.out"
+	sleep 0.3
+	ls -A "$spool" >> "$T_TMP/newer.out"
+	sqlite3 "$TRAINCTL_HOME/data/ledger.db" "PRAGMA user_version = $v"
 	for id in $ids; do "$T" logs "$id"; done > "$T_TMP/spooled.out"
 	first=$(echo $ids | cut -d' ' -f1)
 	sqlite3 "$TRAINCTL_HOME/data/ledger.db" "SELECT state||' '||detail FROM events WHERE run_id='$first' ORDER BY rowid LIMIT 1" > "$T_TMP/spooled.first"
@@ -216,6 +224,10 @@ spooled 3
 spooled 4
 spooled 5" "$(cat "$T_TMP/spooled.out")"
 expect_eq "a spooled run's history starts with its submission" "queued submitted" "$(cat "$T_TMP/spooled.first")"
+nid=$(head -1 "$T_TMP/newer.out")
+expect_eq "a spooled submit records its run without opening the ledger" "rc=0
+$nid" "$(tail -n +2 "$T_TMP/newer.out")"
+wait_state "$nid" succeeded && ok "the next command imports it, and it runs" || not_ok "the next command imports it, and it runs"
 expect_eq "nothing is left in the spool" "" "$(ls -A "$spool")"
 
 # a spooled run nobody was woken for (its submit died after recording it): the next command

@@ -39,4 +39,8 @@ int tctl_time_parse(int64_t *out_unix, const char *text);
 /** Format a unix time as RFC 3339 UTC. */
 void tctl_time_format(char *buf, size_t size, int64_t unix_time);
 
+struct tm;
+/** gmtime_r without the local time zone: glibc's reads /etc/localtime on first use. */
+void tctl_utc_tm(struct tm *out, int64_t unix_time);
+
 #endif

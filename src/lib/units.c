@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,11 +262,52 @@ bad:
 		text ? text : "");
 }
 
+/* Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days). */
+static void civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+{
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;                                   /* [0, 146096] */
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);            /* [0, 365], from March */
+	int64_t mp = (5 * doy + 2) / 153;                                 /* [0, 11], from March */
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+void tctl_utc_tm(struct tm *out, int64_t unix_time)
+{
+	static const int before[12] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+	int64_t days = unix_time / 86400, secs = unix_time % 86400, year;
+	int month, day;
+	bool leap;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	civil_from_days(days, &year, &month, &day);
+	leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	memset(out, 0, sizeof(*out));
+	out->tm_year = (int)(year - 1900);
+	out->tm_mon = month - 1;
+	out->tm_mday = day;
+	out->tm_hour = (int)(secs / 3600);
+	out->tm_min = (int)(secs / 60 % 60);
+	out->tm_sec = (int)(secs % 60);
+	out->tm_wday = (int)(((days % 7) + 11) % 7);   /* 1970-01-01 was a Thursday */
+	out->tm_yday = before[month - 1] + day - 1 + (leap && month > 2);
+}
+
 void tctl_time_format(char *buf, size_t size, int64_t unix_time)
 {
-	time_t tt = (time_t)unix_time;
 	struct tm tm;
 
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* neither gmtime_r nor strftime: glibc's load the local time zone (/etc/localtime, seven
+	 * system calls) on first use, for a time printed in UTC */
+	tctl_utc_tm(&tm, unix_time);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }

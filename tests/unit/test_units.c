@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "trainctl/error.h"
@@ -109,6 +110,39 @@ static void malformed_sizes_are_refused(void **state)
 	assert_non_null(strstr(tctl_error_last()->message, "too large"));
 }
 
+/* tctl_utc_tm is glibc's gmtime_r without the time zone file: the same fields on every day
+ * from year 1 to 9999 (at a stride that visits every hour, weekday and leap rule). */
+static void utc_calendar_matches_gmtime(void **state)
+{
+	static const int64_t edges[] = { 0, -1, 86399, 86400, -86400, 951782400, 951868800,
+					 4107542400LL, -62135596800LL, 253402300799LL, -2208988800LL };
+	size_t n = 0;
+	(void)state;
+
+	for (int64_t t = -62135596800LL; t < 253402300799LL; t += 7 * 86400 + 3607, n++) {
+		struct tm want, got;
+		time_t tt = (time_t)t;
+
+		gmtime_r(&tt, &want);
+		tctl_utc_tm(&got, t);
+		if (memcmp(&want, &got, offsetof(struct tm, tm_isdst)))
+			fail_msg("at %lld: %d-%d-%d %d:%d:%d wday %d yday %d, want %d-%d-%d %d:%d:%d "
+				 "wday %d yday %d", (long long)t, got.tm_year, got.tm_mon, got.tm_mday,
+				 got.tm_hour, got.tm_min, got.tm_sec, got.tm_wday, got.tm_yday,
+				 want.tm_year, want.tm_mon, want.tm_mday, want.tm_hour, want.tm_min,
+				 want.tm_sec, want.tm_wday, want.tm_yday);
+	}
+	assert_true(n > 500000);
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		struct tm want, got;
+		time_t tt = (time_t)edges[i];
+
+		gmtime_r(&tt, &want);
+		tctl_utc_tm(&got, edges[i]);
+		assert_memory_equal(&want, &got, offsetof(struct tm, tm_isdst));
+	}
+}
+
 static void timestamps_round_trip(void **state)
 {
 	int64_t t;
@@ -170,6 +204,7 @@ int main(void)
 		cmocka_unit_test(durations_format_compactly),
 		cmocka_unit_test(sizes_parse_decimal_and_binary),
 		cmocka_unit_test(malformed_sizes_are_refused),
+		cmocka_unit_test(utc_calendar_matches_gmtime),
 		cmocka_unit_test(timestamps_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

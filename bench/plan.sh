@@ -13,23 +13,33 @@ export TRAINCTL_MODULE_DIR="$build/src"
 
 [ -x "$trainctl" ] || { echo "bench: build first: meson setup build && ninja -C build" >&2; exit 1; }
 
+# A data folder of its own with a history (50 finished local runs), left alone for 3 s: the
+# ledger as a user's is between commands. Every figure below plans against it.
+export TRAINCTL_HOME="$tmp/home"
+for i in $(seq 50); do "$trainctl" submit --local --wait --name bench-history -- true >/dev/null 2>&1; done
+sleep 3
+
 # mean wall time in ms of running "$@" $runs times (after one warm-up run): with hyperfine -N
 # (no shell, a small launcher) when it is there, else from python (whose fork of itself adds
-# a millisecond or two on this VM)
+# a millisecond or two on this VM). PREPARE: a command hyperfine runs before each run.
 mean_ms() {
 	"$@" >/dev/null 2>&1 || true
 	if command -v hyperfine >/dev/null 2>&1; then
-		hyperfine -N --warmup 3 --runs "$runs" --export-json "$tmp/h.json" "$*" >/dev/null 2>&1 &&
+		hyperfine -N --warmup 3 --runs "$runs" ${PREPARE:+--prepare "$PREPARE"} \
+			--export-json "$tmp/h.json" "$*" >/dev/null 2>&1 &&
 		python3 -c 'import json, sys, statistics as s
 t = [x * 1000 for x in json.load(open(sys.argv[1]))["results"][0]["times"]]
 print("%.2f ms mean, %.2f ms median, %.2f ms min over %d runs (hyperfine -N)" % (s.mean(t), s.median(t), min(t), len(t)))' "$tmp/h.json"
 		return
 	fi
 	python3 - "$runs" "$@" <<'PY'
-import subprocess, sys, time
+import os, subprocess, sys, time
 n = int(sys.argv[1]); cmd = sys.argv[2:]
+prepare = os.environ.get("PREPARE", "").split()
 t = []
 for _ in range(n):
+    if prepare:
+        subprocess.run(prepare)
     s = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t.append((time.perf_counter() - s) * 1000)
@@ -43,8 +53,11 @@ echo "baseline: /bin/true (process start alone on this machine):"
 printf '  '; mean_ms /bin/true
 echo "baseline: trainctl --version:"
 printf '  '; mean_ms "$trainctl" --version
-echo "trainctl plan bench/job.json (the first run warms the profile cache):"
+echo "trainctl plan bench/job.json (the first run warms the profile cache and the planner's view"
+echo "of the ledger; then the ledger is unchanged, as between a user's commands):"
 printf '  '; mean_ms "$trainctl" plan "$here/job.json"
+echo "trainctl plan bench/job.json right after the ledger changed (each run: SQLite opened):"
+printf '  '; PREPARE="touch $TRAINCTL_HOME/data/ledger.db-wal" mean_ms "$trainctl" plan "$here/job.json"
 if command -v az >/dev/null 2>&1; then
 	echo "az version (Debian's azure-cli), for comparison:"
 	saved=$runs

@@ -5,6 +5,7 @@
 #include "trainctl/config.h"
 #include "trainctl/ledger.h"
 #include "trainctl/plan.h"
+#include "trainctl/plan_ledger.h"
 
 /* The planner reads no file: this module is the one place that maps the
  * user's config (economics, budgets, reservations, quotas, region) and the
@@ -20,8 +21,7 @@ typedef struct {
 	tctl_local_run *runs;
 	tctl_plan_reservation *reservations;
 	tctl_plan_quota *quotas;
-	struct tctl_ledger_calibration *cal_rows;
-	size_t cal_rows_len;
+	tctl_plan_ledger view;
 } tctl_plan_inputs;
 
 /**
@@ -32,6 +32,14 @@ typedef struct {
  */
 int tctl_plan_inputs_gather(tctl_plan_inputs *out, const tctl_config *cfg, tctl_ledger *l,
 			    const tctl_job *job, const tctl_profile *profile, int64_t now);
+
+/**
+ * The same without an open ledger (`plan`): the user's ledger, when there is
+ * one, read through the planner's cache of it (plan_ledger.h); opened only
+ * on a miss, or when a monthly budget needs the month's spend. Never created.
+ */
+int tctl_plan_inputs_gather_ledger_file(tctl_plan_inputs *out, const tctl_config *cfg,
+					const tctl_job *job, const tctl_profile *profile, int64_t now);
 
 void tctl_plan_inputs_clear(tctl_plan_inputs *in);
 

@@ -27,10 +27,13 @@ typedef struct {
 	size_t quotas_len;
 	const tctl_price *prices;       /* live prices (Azure ML vmSizes) laid over the catalog */
 	size_t prices_len;
+	bool ledger_file;               /* no open ledger given: read the user's, when there is one,
+					   through the planner's cache of it (plan_ledger.h) */
 } tctl_plan_request;
 
 /*
- * Plan `job` with the user's config, the ledger `l` (may be NULL), the
+ * Plan `job` with the user's config, the ledger `l` (NULL: none, or the
+ * user's ledger file when req->ledger_file), the
  * catalog (user catalog when present) and this machine's profile (or the
  * request's topology). Returns 0 with out->plan set; the caller clears.
  */

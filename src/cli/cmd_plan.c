@@ -1,7 +1,6 @@
 /* cmd_plan.c: `trainctl plan`: every way to run a job, priced and timed; the choice and why. */
 #include "cli.h"
 #include "trainctl/planning.h"
-#include "trainctl/ledger.h"
 #include "trainctl/catalog.h"
 #include "trainctl/error.h"
 #include "trainctl/job.h"
@@ -54,9 +53,9 @@ static int print_plan(const tctl_plan *plan)
 
 int cmd_plan(int argc, char **argv)
 {
-	tctl_plan_request req = { NULL, TCTL_PREFER_COST, TCTL_PLACEMENT_AUTO, 0, NULL, 0, NULL, 0 };
+	tctl_plan_request req = { NULL, TCTL_PREFER_COST, TCTL_PLACEMENT_AUTO, 0, NULL, 0, NULL, 0,
+				  true };
 	tctl_planning pl;
-	tctl_ledger *l = NULL;
 	tctl_job *job = NULL;
 	int npos, dashdash, rc;
 
@@ -72,10 +71,8 @@ int cmd_plan(int argc, char **argv)
 	req.topology = opt_topology;
 	if (tctl_now_from_env(&req.now) < 0 || tctl_job_load(&job, npos ? argv[0] : NULL) < 0)
 		return cli_fail();
-	/* no side effects: read the ledger only when it already exists */
-	if (tctl_ledger_open_existing(&l, NULL) < 0)
-		tctl_error_clear();
-	if (tctl_plan_job(&pl, job, l, &req) < 0) {
+	/* the ledger, when there is one, is read through the planner's cache of it */
+	if (tctl_plan_job(&pl, job, NULL, &req) < 0) {
 		rc = cli_fail();
 	} else {
 		if (pl.warning[0])
@@ -83,7 +80,6 @@ int cmd_plan(int argc, char **argv)
 		rc = print_plan(pl.plan);
 		tctl_planning_clear(&pl);
 	}
-	tctl_ledger_free(l);
 	tctl_job_free(job);
 	return rc;
 }

@@ -93,86 +93,96 @@ static int from_config(tctl_plan_inputs *in, const tctl_config *cfg, const tctl_
 	return copy_quotas(in, cfg);
 }
 
-static void local_run_of(tctl_local_run *out, const tctl_run *r, int64_t now)
+static void local_run_of(tctl_local_run *out, const tctl_plan_ledger_run *r, int64_t now)
 {
 	int64_t est = r->estimate_s > 0 ? (int64_t)r->estimate_s : UNKNOWN_RUNTIME;
 
 	out->gpus = r->gpus;
 	out->cpus = r->cpus;
 	out->memory = r->memory;
-	out->queued = r->state == TCTL_RUN_QUEUED;
+	out->queued = r->queued;
 	out->runtime = est;
 	out->end = r->started_ms / 1000 + est;
 	if (!out->queued && out->end < now)
 		out->end = now + 60;   /* over its estimate: assume it ends soon, not that it is gone */
 }
 
-static int local_runs(tctl_plan_inputs *in, tctl_ledger *l, int64_t now)
+/* The local queue and the job's calibration, from the ledger's view in `in->view`. */
+static int from_view(tctl_plan_inputs *in, int64_t now)
 {
-	tctl_run_filter f = TCTL_RUN_FILTER_INIT;
-	tctl_run_list list = { 0 };
-	size_t n = 0;
-	int rc;
+	const tctl_plan_ledger *v = &in->view;
 
-	f.active = true;
-	f.backend = "local";
-	f.oldest_first = true;
-	f.brief = true;
-	if ((rc = tctl_ledger_run_list(l, &list, &f)) < 0)
-		return rc;
-	if (list.len && !(in->runs = calloc(list.len, sizeof(*in->runs)))) {
-		tctl_run_list_free(&list);
+	if (v->runs_len && !(in->runs = calloc(v->runs_len, sizeof(*in->runs))))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < list.len; i++) {
-		if (list.runs[i].cpus <= 0 && !list.runs[i].gpus && !list.runs[i].memory)
-			continue;   /* coordinators of parallel jobs and sweeps hold nothing */
-		local_run_of(&in->runs[n++], &list.runs[i], now);
-	}
-	tctl_run_list_free(&list);
+	for (size_t i = 0; i < v->runs_len; i++)
+		local_run_of(&in->runs[i], &v->runs[i], now);
 	in->local.runs = in->runs;
-	in->local.runs_len = n;
-	return 0;
-}
-
-static int calibrations(tctl_plan_inputs *in, tctl_ledger *l, const char *name)
-{
-	int rc;
-
-	if ((rc = tctl_ledger_calibrations(l, &in->cal_rows, &in->cal_rows_len, name)) < 0)
-		return rc;
-	if (!in->cal_rows_len)
-		return 0;
-	if (!(in->calibrations = calloc(in->cal_rows_len, sizeof(*in->calibrations))))
+	in->local.runs_len = v->runs_len;
+	if (v->cal_len && !(in->calibrations = calloc(v->cal_len, sizeof(*in->calibrations))))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
-	for (size_t i = 0; i < in->cal_rows_len; i++) {
-		in->calibrations[i].target_class = in->cal_rows[i].target_class;
-		in->calibrations[i].ratio = in->cal_rows[i].ratio;
-		in->calibrations[i].runs = in->cal_rows[i].runs;
+	for (size_t i = 0; i < v->cal_len; i++) {
+		in->calibrations[i].target_class = v->cal[i].target_class;
+		in->calibrations[i].ratio = v->cal[i].ratio;
+		in->calibrations[i].runs = v->cal[i].runs;
 	}
-	in->calibrations_len = in->cal_rows_len;
+	in->calibrations_len = v->cal_len;
 	return 0;
 }
 
-static int from_ledger(tctl_plan_inputs *in, tctl_ledger *l, const tctl_job *job, int64_t now)
+/* As submit's budgets count it (docs/cost.md): recorded, plus what queued and running runs
+ * still plan to spend; only the monthly budget reads it (a scan of the month's runs). */
+static int month_spend(tctl_plan_inputs *in, tctl_ledger *l, const tctl_job *job, int64_t now)
 {
 	tctl_budget_spend spend[TCTL_BUDGET_SCOPES];
 	int rc;
 
-	if ((rc = local_runs(in, l, now)) < 0 || (rc = calibrations(in, l, job->name)) < 0)
-		return rc;
-	/* as submit's budgets count it (docs/cost.md): recorded, plus what queued and running
-	 * runs still plan to spend; only the monthly budget reads it (a scan of the month's runs) */
-	if (!(in->opts.monthly_budget > 0))
-		return 0;
 	if ((rc = tctl_budget_spend_gather(spend, l, job->name, NULL, now * 1000)) < 0)
 		return rc;
 	in->local.month_spend = spend[TCTL_BUDGET_MONTHLY].recorded + spend[TCTL_BUDGET_MONTHLY].planned;
 	return 0;
 }
 
-int tctl_plan_inputs_gather(tctl_plan_inputs *out, const tctl_config *cfg, tctl_ledger *l,
-			    const tctl_job *job, const tctl_profile *profile, int64_t now)
+/* Without an open ledger: through the view's cache, unless the month's spend is needed. */
+static int from_ledger_file(tctl_plan_inputs *in, const tctl_job *job, int64_t now)
+{
+	char *path = NULL, *cache = NULL;
+	tctl_ledger *l = NULL;
+	int rc;
+
+	if (in->opts.monthly_budget > 0) {
+		/* no side effects: read the ledger only when it already exists */
+		if (tctl_ledger_open_existing(&l, NULL) < 0) {
+			tctl_error_clear();
+			return 0;
+		}
+		if ((rc = tctl_plan_ledger_read(&in->view, l, job->name)) == 0 &&
+		    (rc = from_view(in, now)) == 0)
+			rc = month_spend(in, l, job, now);
+		tctl_ledger_free(l);
+		return rc;
+	}
+	if ((rc = tctl_data_path(&path, "ledger.db")) < 0)
+		return rc;
+	if (tctl_cache_path(&cache, TCTL_PLAN_LEDGER_CACHE) < 0)
+		tctl_error_clear();   /* no cache folder: no cache */
+	rc = tctl_plan_ledger_cached(&in->view, path, cache, job->name);
+	free(path);
+	free(cache);
+	return rc < 0 ? rc : from_view(in, now);
+}
+
+static int from_ledger(tctl_plan_inputs *in, tctl_ledger *l, const tctl_job *job, int64_t now)
+{
+	int rc;
+
+	if ((rc = tctl_plan_ledger_read(&in->view, l, job->name)) < 0 ||
+	    (rc = from_view(in, now)) < 0)
+		return rc;
+	return in->opts.monthly_budget > 0 ? month_spend(in, l, job, now) : 0;
+}
+
+static int gather(tctl_plan_inputs *out, const tctl_config *cfg, tctl_ledger *l, bool read_file,
+		  const tctl_job *job, const tctl_profile *profile, int64_t now)
 {
 	tctl_plan_options defaults = TCTL_PLAN_OPTIONS_INIT;
 	int rc = 0;
@@ -186,9 +196,23 @@ int tctl_plan_inputs_gather(tctl_plan_inputs *out, const tctl_config *cfg, tctl_
 		rc = from_config(out, cfg, job, profile);
 	if (rc == 0 && l)
 		rc = from_ledger(out, l, job, now);
+	else if (rc == 0 && read_file)
+		rc = from_ledger_file(out, job, now);
 	if (rc < 0)
 		tctl_plan_inputs_clear(out);
 	return rc;
+}
+
+int tctl_plan_inputs_gather(tctl_plan_inputs *out, const tctl_config *cfg, tctl_ledger *l,
+			    const tctl_job *job, const tctl_profile *profile, int64_t now)
+{
+	return gather(out, cfg, l, false, job, profile, now);
+}
+
+int tctl_plan_inputs_gather_ledger_file(tctl_plan_inputs *out, const tctl_config *cfg,
+					const tctl_job *job, const tctl_profile *profile, int64_t now)
+{
+	return gather(out, cfg, NULL, true, job, profile, now);
 }
 
 void tctl_plan_inputs_clear(tctl_plan_inputs *in)
@@ -197,6 +221,6 @@ void tctl_plan_inputs_clear(tctl_plan_inputs *in)
 	free(in->reservations);
 	free(in->quotas);
 	free(in->calibrations);
-	tctl_ledger_calibrations_free(in->cal_rows, in->cal_rows_len);
+	tctl_plan_ledger_clear(&in->view);
 	memset(in, 0, sizeof(*in));
 }

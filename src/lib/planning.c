@@ -59,7 +59,10 @@ int tctl_plan_job(tctl_planning *out, const tctl_job *job, tctl_ledger *l, const
 	    (rc = (out->cfg->catalog ? tctl_catalog_load(&out->cat, out->cfg->catalog)
 						: tctl_catalog_load_default(&out->cat))) < 0 ||
 	    (rc = tctl_catalog_set_prices(out->cat, req->prices, req->prices_len)) < 0 ||
-	    (rc = tctl_plan_inputs_gather(&out->in, out->cfg, l, job, out->profile, now)) < 0)
+	    (rc = (l || !req->ledger_file
+		   ? tctl_plan_inputs_gather(&out->in, out->cfg, l, job, out->profile, now)
+		   : tctl_plan_inputs_gather_ledger_file(&out->in, out->cfg, job, out->profile,
+							 now))) < 0)
 		goto fail;
 	if (req->quotas) {
 		out->in.opts.quotas = req->quotas;

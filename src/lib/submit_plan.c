@@ -138,7 +138,8 @@ static bool local_within_budget(submission *s)
 
 static int decide_planned(submission *s, bool *out_local)
 {
-	tctl_plan_request req = { NULL, s->opts->prefer, s->opts->placement, 0, NULL, 0, NULL, 0 };
+	tctl_plan_request req = { NULL, s->opts->prefer, s->opts->placement, 0, NULL, 0, NULL, 0,
+				  false };
 	tctl_budget_verdict v;
 	int rc;
 

@@ -32,8 +32,45 @@ expect_err "TRAINCTL_NOW says what it expects" "TRAINCTL_NOW: expected an RFC 33
 run "$TRAINCTL" --help
 expect_out "plan is listed among the commands" '^  plan +price every way to run a job'
 
+# ---- the ledger, read through the planner's cache of it (cache/plan-ledger.json) ----
+printf '{ "name": "cal", "command": ["true"], "resources": {"cpus": 1}, "estimate": {"local_duration": "1m"} }\n' > "$T_TMP/cal.json"
+data="$TRAINCTL_HOME/data"
+cache="$TRAINCTL_HOME/cache/plan-ledger.json"
+export TRAINCTL_NOW=2026-11-28T09:00:00Z
+# calibration_runs of the local candidate in `plan --json` ("none" when not calibrated)
+cal_runs() {
+	"$TRAINCTL" plan --json "$T_TMP/cal.json" 2>"$T_TMP/plan.err" | python3 -c 'import json, sys
+c = [c for c in json.load(sys.stdin)["candidates"] if c["target"] == "local"]
+print(c[0].get("calibration_runs", "none") if c else "no local candidate")'
+}
+has_cache() { if [ -e "$cache" ]; then echo yes; else echo no; fi; }
+quiet() { touch -d '10 seconds ago' "$data/ledger.db" "$data/ledger.db-wal"; }
+unset TRAINCTL_NOW
+run "$TRAINCTL" submit --local --wait "$T_TMP/cal.json"
+export TRAINCTL_NOW=2026-11-28T09:00:00Z
+expect_rc "a run with an estimate finishes (and calibrates)" 0
+expect_eq "plan sees the run's calibration" 1 "$(cal_runs)"
+expect_eq "a ledger written within the last seconds is not cached" no "$(has_cache)"
+quiet
+first=$("$TRAINCTL" plan --json "$T_TMP/cal.json")
+expect_eq "the view of a ledger left alone is cached" yes "$(has_cache)"
+second=$("$TRAINCTL" plan --json "$T_TMP/cal.json")
+expect_eq "the cached view plans exactly as the ledger" "$first" "$second"
+unset TRAINCTL_NOW
+run "$TRAINCTL" submit --local --wait "$T_TMP/cal.json"
+export TRAINCTL_NOW=2026-11-28T09:00:00Z
+expect_eq "a new run is seen at once (the ledger changed: the cache is not used)" 2 "$(cal_runs)"
+quiet
+cal_runs >/dev/null
+printf 'not json' > "$cache"
+expect_eq "a damaged cache is read past" 2 "$(cal_runs)"
+expect_eq "... without a word" "" "$(cat "$T_TMP/plan.err")"
+if grep -q '"format":1' "$cache"; then ok "... and rewritten"; else not_ok "... and rewritten" "$(cat "$cache")"; fi
+unset TRAINCTL_NOW
+
 # ---- under valgrind (lib.sh vg_check) ----
 printf '{ "name": "p", "command": ["true"], "resources": {"cpus": 1}, "estimate": {"local_duration": "1m"} }\n' > "$T_TMP/p.json"
+vg_check "a plan from the cached view of the ledger" 0 plan "$T_TMP/cal.json"
 vg_check "a plan for this machine" 0 plan "$T_TMP/p.json"
 vg_check "a plan in JSON" 0 plan --json "$T_TMP/p.json"
 vg_check "a missing job file" 1 plan "$T_TMP/missing.json"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.." || exit 2
 seconds=${1:-600}
 [ $# -gt 0 ] && shift
 build=${FUZZ_BUILD:-build-fuzz}
-all="arm catalog config glob job metric prices record token trace units"
+all="arm catalog config glob job metric planview prices record token trace units"
 targets=${*:-$all}
 
 for t in $targets; do

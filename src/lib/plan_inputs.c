@@ -142,6 +142,16 @@ static int month_spend(tctl_plan_inputs *in, tctl_ledger *l, const tctl_job *job
 	return 0;
 }
 
+static int from_ledger(tctl_plan_inputs *in, tctl_ledger *l, const tctl_job *job, int64_t now)
+{
+	int rc;
+
+	if ((rc = tctl_plan_ledger_read(&in->view, l, job->name)) < 0 ||
+	    (rc = from_view(in, now)) < 0)
+		return rc;
+	return in->opts.monthly_budget > 0 ? month_spend(in, l, job, now) : 0;
+}
+
 /* Without an open ledger: through the view's cache, unless the month's spend is needed. */
 static int from_ledger_file(tctl_plan_inputs *in, const tctl_job *job, int64_t now)
 {
@@ -155,9 +165,7 @@ static int from_ledger_file(tctl_plan_inputs *in, const tctl_job *job, int64_t n
 			tctl_error_clear();
 			return 0;
 		}
-		if ((rc = tctl_plan_ledger_read(&in->view, l, job->name)) == 0 &&
-		    (rc = from_view(in, now)) == 0)
-			rc = month_spend(in, l, job, now);
+		rc = from_ledger(in, l, job, now);
 		tctl_ledger_free(l);
 		return rc;
 	}
@@ -169,16 +177,6 @@ static int from_ledger_file(tctl_plan_inputs *in, const tctl_job *job, int64_t n
 	free(path);
 	free(cache);
 	return rc < 0 ? rc : from_view(in, now);
-}
-
-static int from_ledger(tctl_plan_inputs *in, tctl_ledger *l, const tctl_job *job, int64_t now)
-{
-	int rc;
-
-	if ((rc = tctl_plan_ledger_read(&in->view, l, job->name)) < 0 ||
-	    (rc = from_view(in, now)) < 0)
-		return rc;
-	return in->opts.monthly_budget > 0 ? month_spend(in, l, job, now) : 0;
 }
 
 static int gather(tctl_plan_inputs *out, const tctl_config *cfg, tctl_ledger *l, bool read_file,

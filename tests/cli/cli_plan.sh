@@ -68,6 +68,18 @@ expect_eq "... without a word" "" "$(cat "$T_TMP/plan.err")"
 if grep -q '"format":1' "$cache"; then ok "... and rewritten"; else not_ok "... and rewritten" "$(cat "$cache")"; fi
 unset TRAINCTL_NOW
 
+# ---- a monthly budget needs the month's spend: plan reads it from the ledger itself ----
+mkdir -p "$TRAINCTL_HOME/config"
+printf '{"budgets": {"monthly_usd": 1.0}, "local": {"electricity_usd_per_kwh": 100000, "cpu_watts": 400}}\n' > "$TRAINCTL_HOME/config/config.json"
+run "$TRAINCTL" submit --local --wait --name spender -- sleep 0.3
+expect_rc "a local run that costs something" 0
+spent=$("$TRAINCTL" status last --json | python3 -c 'import json, sys; print("%.2f" % json.load(sys.stdin)["cost"])')
+printf '{"name": "c", "command": ["true"], "resources": {"gpus": 1}, "estimate": {"gpu_hours": 1, "reference_gpu": "T4"}, "cloud": {"region": "eastus"}}\n' > "$T_TMP/c.json"
+quiet
+run "$TRAINCTL" plan "$T_TMP/c.json"
+expect_out "with a monthly budget, plan counts the month's spend from the ledger" "over monthly budget: \\\$$spent spent"
+rm "$TRAINCTL_HOME/config/config.json"
+
 # ---- under valgrind (lib.sh vg_check) ----
 printf '{ "name": "p", "command": ["true"], "resources": {"cpus": 1}, "estimate": {"local_duration": "1m"} }\n' > "$T_TMP/p.json"
 vg_check "a plan from the cached view of the ledger" 0 plan "$T_TMP/cal.json"

@@ -18,6 +18,8 @@ import sys
 import threading
 import time
 
+import chaos_submit
+
 T, PROJ, SEED, RUNS, P, CTL, READY = sys.argv[1:8]
 SEED, RUNS, P = int(SEED), int(RUNS), float(P)
 LEDGER = os.path.join(os.environ["TRAINCTL_HOME"], "data", "ledger.db")
@@ -67,7 +69,8 @@ def lane(plan):
                 killed = True
         out, err = p.communicate()
         with lock:
-            submits[marker] = {"kind": kind, "killed": killed, "rc": p.returncode,
+            rc = chaos_submit.outcome(marker, p.returncode, out, err, killed, notes)
+            submits[marker] = {"kind": kind, "killed": killed, "rc": rc,
                                "out": out.strip(), "err": err.strip()}
 
 

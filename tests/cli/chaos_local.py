@@ -21,6 +21,8 @@ import sys
 import threading
 import time
 
+import chaos_submit
+
 T, WORK, SEED, RUNS = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 HOME = os.environ["TRAINCTL_HOME"]
 LEDGER = os.path.join(HOME, "data", "ledger.db")
@@ -155,7 +157,8 @@ def submitter(k, plan):
             with lock:
                 durations.append(time.monotonic() - t0)
         with lock:
-            submits[marker] = {"kind": kind, "killed": killed, "rc": p.returncode,
+            rc = chaos_submit.outcome(marker, p.returncode, out, err, killed, notes)
+            submits[marker] = {"kind": kind, "killed": killed, "rc": rc,
                                "out": out.strip(), "err": err.strip()}
 
 

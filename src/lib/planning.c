@@ -45,6 +45,15 @@ static int load_profile(tctl_profile **out, const char *topology, char *warning,
 	return 0;
 }
 
+/* The ledger as the caller has it open (submit), or through the planner's cache of it (plan). */
+static int gather_inputs(tctl_planning *out, const tctl_job *job, tctl_ledger *l,
+			 const tctl_plan_request *req, int64_t now)
+{
+	if (l || !req->ledger_file)
+		return tctl_plan_inputs_gather(&out->in, out->cfg, l, job, out->profile, now);
+	return tctl_plan_inputs_gather_ledger_file(&out->in, out->cfg, job, out->profile, now);
+}
+
 int tctl_plan_job(tctl_planning *out, const tctl_job *job, tctl_ledger *l, const tctl_plan_request *req)
 {
 	int64_t now = req->now;
@@ -59,10 +68,7 @@ int tctl_plan_job(tctl_planning *out, const tctl_job *job, tctl_ledger *l, const
 	    (rc = (out->cfg->catalog ? tctl_catalog_load(&out->cat, out->cfg->catalog)
 						: tctl_catalog_load_default(&out->cat))) < 0 ||
 	    (rc = tctl_catalog_set_prices(out->cat, req->prices, req->prices_len)) < 0 ||
-	    (rc = (l || !req->ledger_file
-		   ? tctl_plan_inputs_gather(&out->in, out->cfg, l, job, out->profile, now)
-		   : tctl_plan_inputs_gather_ledger_file(&out->in, out->cfg, job, out->profile,
-							 now))) < 0)
+	    (rc = gather_inputs(out, job, l, req, now)) < 0)
 		goto fail;
 	if (req->quotas) {
 		out->in.opts.quotas = req->quotas;

@@ -61,6 +61,20 @@ void tctl_error_clear(void);
 /** A short name for a code ("invalid", "not found", ...). */
 const char *tctl_error_name(int code);
 
+#if defined(__clang_analyzer__) && !defined(TCTL_ERROR_IMPLEMENTATION)
+/* For the Clang static analyzer only (make lint LINT_ANALYZER=yes): the setters return a
+ * negative code, which it cannot see from another file; without this it explores the paths
+ * where `if ((rc = f()) < 0) return rc;` falls through after an error (docs/hardening.md). */
+static inline int tctl_error_negative_(int code)
+{
+	if (code >= 0)
+		__builtin_unreachable();
+	return code;
+}
+#define tctl_error_set(...) tctl_error_negative_(tctl_error_set(__VA_ARGS__))
+#define tctl_error_set_os(...) tctl_error_negative_(tctl_error_set_os(__VA_ARGS__))
+#endif
+
 #ifdef __cplusplus
 }
 #endif

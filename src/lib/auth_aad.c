@@ -210,6 +210,7 @@ static int read_assertion(char **out, const auth_link *link)
 		(*out)[--len] = '\0';
 	if (!len) {
 		free(*out);
+		*out = NULL;
 		return tctl_error_set(TCTL_EAUTH, "AZURE_FEDERATED_TOKEN_FILE '%s' is empty", link->path);
 	}
 	return 0;

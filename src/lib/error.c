@@ -1,4 +1,5 @@
 /* error.c: the per-thread last-error message behind tctl_error_last(). */
+#define TCTL_ERROR_IMPLEMENTATION   /* the setters themselves: no analyzer wrapper (error.h) */
 #include "trainctl/error.h"
 
 #include <errno.h>
@@ -55,8 +56,9 @@ void tctl_error_prefix(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix) - 2, fmt, ap);
 	va_end(ap);
-	strcat(prefix, ": ");
 	plen = strlen(prefix);
+	memcpy(prefix + plen, ": ", 3);
+	plen += 2;
 	if (plen + mlen >= sizeof(msg_buf))
 		mlen = sizeof(msg_buf) - plen - 1;
 	memmove(msg_buf + plen, msg_buf, mlen);

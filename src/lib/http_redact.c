@@ -248,8 +248,10 @@ int tctl_http_redact_text(char **out, const char *text)
 	size_t step;
 	int error = tctl_buf_puts(&b, "");
 
+	/* break, not a loop condition: a failed step leaves `step` unset (clang-analyzer) */
 	for (const char *s = text; !error && *s; s += step)
-		error = redact_step(&b, text, s, &step);
+		if ((error = redact_step(&b, text, s, &step)) < 0)
+			break;
 	if (error < 0) {
 		tctl_buf_free(&b);
 		return error;

@@ -54,12 +54,11 @@ static int base_folder(char **out, const char *spec_path)
 		return tctl_error_set_os("cannot find the current folder");
 	if (!spec_path || !strcmp(spec_path, "-"))
 		return (*out = strdup(cwd)) ? 0 : tctl_error_set(TCTL_ENOMEM, "out of memory");
-	if (!(dir = strdup(spec_path)))
+	/* the file's folder; "." for a bare name (and for "", which has no room to copy "." into) */
+	if (!(dir = strdup(strrchr(spec_path, '/') ? spec_path : ".")))
 		return tctl_error_set(TCTL_ENOMEM, "out of memory");
 	if ((slash = strrchr(dir, '/')))
 		slash[slash == dir ? 1 : 0] = '\0';
-	else
-		strcpy(dir, ".");
 	error = tctl_path_resolve(out, cwd, dir);
 	free(dir);
 	if (error == 0 && (real = realpath(*out, NULL))) {

@@ -264,13 +264,11 @@ static int ledger_paths(tctl_ledger *l, const char *path)
 	char *slash;
 
 	if (path) {
-		if (!(l->path = strdup(path)) || !(l->dir = strdup(path)))
+		/* its folder; "." for a bare name (and for "", too short to copy "." into) */
+		if (!(l->path = strdup(path)) || !(l->dir = strdup(strrchr(path, '/') ? path : ".")))
 			return tctl_error_set(TCTL_ENOMEM, "out of memory");
-		slash = strrchr(l->dir, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			strcpy(l->dir, ".");
+		if ((slash = strrchr(l->dir, '/')))
+			slash[slash == l->dir ? 1 : 0] = '\0';
 		return 0;
 	}
 	if (tctl_dir_data(&l->dir) < 0)

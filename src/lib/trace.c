@@ -323,8 +323,8 @@ static int compile_all(compiled *c, const tctl_trace_columns *cols, const header
 	if ((error = compile(&c->submit, cols->submit, h, "submit")) < 0 ||
 	    (error = compile(&c->gpus, cols->gpus, h, "gpus")) < 0 ||
 	    (error = compile(&c->duration, cols->duration, h, "duration")) < 0 ||
-	    (c->has_cpus && (error = compile(&c->cpus, cols->cpus, h, "cpus")) < 0) ||
-	    (c->has_memory && (error = compile(&c->memory, cols->memory, h, "memory")) < 0))
+	    (cols->cpus && (error = compile(&c->cpus, cols->cpus, h, "cpus")) < 0) ||
+	    (cols->memory && (error = compile(&c->memory, cols->memory, h, "memory")) < 0))
 		return error;
 	if (cols->id && (c->id_col = find_column(h, cols->id, strlen(cols->id))) < 0)
 		return unknown_column(h, "id", cols->id, strlen(cols->id));

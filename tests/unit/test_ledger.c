@@ -369,6 +369,24 @@ static void concurrent_writers_never_fail(void **state)
 }
 
 /* A brief listing reads what a run holds and who supervises it, and such a row is never saved. */
+/* A bare file name's folder is "."; "" has no folder either (ASan checks the copy). */
+static void bare_ledger_names_open_in_the_current_folder(void **state)
+{
+	char here[4096];
+	tctl_ledger *l = NULL;
+	(void)state;
+
+	assert_non_null(getcwd(here, sizeof(here)));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(tctl_ledger_open(&l, "bare.db"), 0);
+	tctl_ledger_free(l);
+	assert_int_equal(access("bare.db", F_OK), 0);
+	l = NULL;
+	assert_int_equal(tctl_ledger_open(&l, ""), 0);
+	tctl_ledger_free(l);
+	assert_int_equal(chdir(here), 0);
+}
+
 static void brief_rows_hold_resources_and_are_never_saved(void **state)
 {
 	tctl_run_filter f = TCTL_RUN_FILTER_INIT;
@@ -482,6 +500,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ids_are_short_unique_and_time_sorted),
 		cmocka_unit_test(record_round_trips_every_column),
+		cmocka_unit_test_setup_teardown(bare_ledger_names_open_in_the_current_folder, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(brief_rows_hold_resources_and_are_never_saved, setup,
 						teardown),
 		cmocka_unit_test(record_rejects_malformed_input),

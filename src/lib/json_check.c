@@ -279,7 +279,15 @@ int tctl_jc_not_object(const char *label, const char *text, size_t len, const js
 
 json_t *tctl_json_number(double x)
 {
-	if (x == floor(x) && fabs(x) < 9007199254740992.0)
-		return json_integer((json_int_t)x);
-	return json_real(x);
+	char text[32];
+	double printed;
+
+	/* as it will print (JSON_REAL_PRECISION(15)), so that the text reads back to itself:
+	 * 277777777777888.885 prints as 277777777777889.0, which would read back as a whole
+	 * number and print as 277777777777889 (fuzz_job) */
+	snprintf(text, sizeof(text), "%.15g", x);
+	printed = strtod(text, NULL);
+	if (printed == floor(printed) && fabs(printed) < 9007199254740992.0)
+		return json_integer((json_int_t)printed);
+	return json_real(printed);
 }

@@ -126,7 +126,8 @@ int tctl_jc_value_string(tctl_jc *jc, const json_t *v, char **out);
 int tctl_jc_value_number(tctl_jc *jc, const json_t *v, double *out, double min, bool exclusive);
 int tctl_jc_value_enum(tctl_jc *jc, const json_t *v, const char *const *names, int *out);
 
-/* A number for output: an integer when whole (so 4.0 prints "4"), else a real. */
+/* A number for output, as JSON_REAL_PRECISION(15) prints it: an integer when that is whole
+ * (so 4.0 prints "4"), else a real; the text reads back to the same number. */
 json_t *tctl_json_number(double x);
 
 /* Free a NULL-terminated string array (NULL is fine). */

@@ -384,6 +384,29 @@ static void normalised_output_round_trips(void **state)
 	tctl_job_free(b);
 }
 
+/* A number of 16 significant digits prints (15) as a whole number: it is one from the start,
+ * so the normalised text reads back to itself (fuzz_job, fuzz/regressions/job/). */
+static void long_numbers_normalise_once(void **state)
+{
+	const char *spec = "{\"name\": \"n\", \"command\": [\"t\"], \"workdir\": \"/w\","
+		" \"resources\": {\"cpus\": 277777777777888.885},"
+		" \"estimate\": {\"cpu_core_hours\": 0.1000000000000000055}}";
+	tctl_job *a = parse_ok(spec, NULL), *b;
+	char *j1 = NULL, *j2 = NULL;
+
+	(void)state;
+	assert_int_equal(tctl_job_to_json(&j1, a), 0);
+	assert_non_null(strstr(j1, "\"cpus\": 277777777777889,"));
+	assert_non_null(strstr(j1, "\"cpu_core_hours\": 0.1"));
+	b = parse_ok(j1, NULL);
+	assert_int_equal(tctl_job_to_json(&j2, b), 0);
+	assert_string_equal(j1, j2);
+	free(j1);
+	free(j2);
+	tctl_job_free(a);
+	tctl_job_free(b);
+}
+
 static void dup_is_deep(void **state)
 {
 	tctl_job *a = parse_ok("{\"command\": [\"t\", \"{items}\"], \"env\": {\"A\": \"1\"},"
@@ -472,6 +495,7 @@ int main(void)
 		cmocka_unit_test(syntax_errors_and_duplicates_have_line_and_column),
 		cmocka_unit_test(cross_field_rules),
 		cmocka_unit_test(normalised_output_round_trips),
+		cmocka_unit_test(long_numbers_normalise_once),
 		cmocka_unit_test(dup_is_deep),
 		cmocka_unit_test(job_from_argv_has_defaults),
 		cmocka_unit_test(load_reads_the_default_file_or_says_what_is_missing),

@@ -7,8 +7,8 @@
 #include "trainctl/util.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

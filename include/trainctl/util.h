@@ -40,6 +40,10 @@ int tctl_file_write_atomic(const char *path, const void *data, size_t len, mode_
  *  in a folder that is itself published by a rename (a run's staged folder). */
 int tctl_file_write(const char *path, const void *data, size_t len, mode_t mode);
 
+/** A cache file (private, 0600), written atomically after creating its folder (0700); best
+ *  effort: a cache that cannot be written is rebuilt next time, so no error is left. */
+void tctl_cache_file_write(const char *path, const char *text);
+
 /** mkdir -p with `mode` for the folders it creates. */
 int tctl_mkdir_p(const char *path, mode_t mode);
 

@@ -448,19 +448,13 @@ int tctl_config_apply(tctl_config *cfg, const char *text, size_t len, const char
 		      tctl_config_source source, char *secret, size_t secret_size)
 {
 	reader r = { .cfg = cfg, .path = path, .source = source };
-	json_error_t jerr;
 	json_t *root;
 	tctl_jc walk;
 	int error;
 
 	secret[0] = '\0';
-	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)))
-		return tctl_jc_syntax_error(path, &jerr);
-	if (!json_is_object(root)) {
-		error = tctl_jc_not_object(path, text, len, root);
-		json_decref(root);
+	if ((error = tctl_jc_load_object(&root, text, len, path)) < 0)
 		return error;
-	}
 	tctl_jc_init(&walk, NULL, NULL, 0);
 	find_secret(&walk, root, false, secret, secret_size);
 	if (source == TCTL_CONFIG_REPO && *secret) {

@@ -105,6 +105,19 @@ done:
 	return error;
 }
 
+void tctl_cache_file_write(const char *path, const char *text)
+{
+	char *dir = strdup(path), *slash;
+
+	if (dir && (slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		if (tctl_mkdir_p(dir, 0700) == 0)
+			tctl_file_write_atomic(path, text, strlen(text), 0600);
+	}
+	free(dir);
+	tctl_error_clear();
+}
+
 int tctl_mkdir_p(const char *path, mode_t mode)
 {
 	char *p, *s;

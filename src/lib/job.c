@@ -138,18 +138,12 @@ int tctl_job_parse(tctl_job **out, const char *text, size_t len, const char *pat
 {
 	const char *label = !path ? "<job>" : strcmp(path, "-") ? path : "<stdin>";
 	tctl_job *job = NULL;
-	json_error_t jerr;
 	json_t *root;
 	tctl_jc jc;
 	int error;
 
-	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)))
-		return tctl_jc_syntax_error(label, &jerr);
-	if (!json_is_object(root)) {
-		error = tctl_jc_not_object(label, text, len, root);
-		json_decref(root);
+	if ((error = tctl_jc_load_object(&root, text, len, label)) < 0)
 		return error;
-	}
 	tctl_jc_init(&jc, label, text, len);
 	if (!(job = calloc(1, sizeof(*job)))) {
 		error = tctl_error_set(TCTL_ENOMEM, "out of memory");

@@ -277,6 +277,21 @@ int tctl_jc_not_object(const char *label, const char *text, size_t len, const js
 			      "got %s", label, pos.line, desc);
 }
 
+int tctl_jc_load_object(json_t **out, const char *text, size_t len, const char *label)
+{
+	json_error_t e;
+	int rc;
+
+	if (!(*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e)))
+		return tctl_jc_syntax_error(label, &e);
+	if (json_is_object(*out))
+		return 0;
+	rc = tctl_jc_not_object(label, text, len, *out);
+	json_decref(*out);
+	*out = NULL;
+	return rc;
+}
+
 json_t *tctl_json_number(double x)
 {
 	char text[32];

@@ -70,6 +70,9 @@ int tctl_jc_finish(tctl_jc *jc);
 int tctl_jc_syntax_error(const char *label, const json_error_t *e);
 /* "FILE:LINE: expected a JSON object at the top level, got ..."; returns TCTL_EINVALID. */
 int tctl_jc_not_object(const char *label, const char *text, size_t len, const json_t *root);
+/* Parses `text` (duplicate keys refused) into *out, which must be an object; else one of the
+ * two errors above, and *out is NULL. */
+int tctl_jc_load_object(json_t **out, const char *text, size_t len, const char *label);
 
 /* A pair in an alias table: a key from another tool (`from`) and ours (`to`). */
 typedef struct {

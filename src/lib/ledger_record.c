@@ -102,19 +102,13 @@ static void read_record(tctl_jc *jc, const json_t *o, tctl_run *r)
 
 int tctl_run_record_from_json(tctl_run *out, const char *text, size_t len, const char *origin)
 {
-	json_error_t e;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+	json_t *root;
 	tctl_jc jc;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!root)
-		return tctl_jc_syntax_error(origin, &e);
-	if (!json_is_object(root)) {
-		rc = tctl_jc_not_object(origin, text, len, root);
-		json_decref(root);
+	if ((rc = tctl_jc_load_object(&root, text, len, origin)) < 0)
 		return rc;
-	}
 	tctl_jc_init(&jc, origin, text, len);
 	read_record(&jc, root, out);
 	rc = tctl_jc_finish(&jc);

@@ -150,15 +150,11 @@ int tctl_plan_ledger_to_json(char **out, const tctl_plan_ledger *v, const tctl_p
 /* Best effort: a cache that cannot be written costs the next plan a ledger read. */
 static void cache_write(const char *path, const tctl_plan_ledger *v, const tctl_plan_ledger_key *k)
 {
-	char *dir = strdup(path), *slash, *text = NULL;
+	char *text = NULL;
 
-	if (dir && (slash = strrchr(dir, '/')) && slash != dir) {
-		*slash = '\0';
-		if (tctl_mkdir_p(dir, 0700) == 0 && tctl_plan_ledger_to_json(&text, v, k) == 0)
-			tctl_file_write_atomic(path, text, strlen(text), 0600);
-	}
+	if (tctl_plan_ledger_to_json(&text, v, k) == 0)
+		tctl_cache_file_write(path, text);
 	free(text);
-	free(dir);
 	tctl_error_clear();
 }
 
@@ -253,19 +249,13 @@ static const char *const cache_keys[] = { "format", "ledger", "ledger_schema", "
 int tctl_plan_ledger_from_json(tctl_plan_ledger *out, const char *text, size_t len,
 			       const char *origin, const tctl_plan_ledger_key *k)
 {
-	json_error_t e;
 	json_t *root;
 	tctl_jc jc;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e)))
-		return tctl_jc_syntax_error(origin, &e);
-	if (!json_is_object(root)) {
-		rc = tctl_jc_not_object(origin, text, len, root);
-		json_decref(root);
+	if ((rc = tctl_jc_load_object(&root, text, len, origin)) < 0)
 		return rc;
-	}
 	tctl_jc_init(&jc, origin, text, len);
 	tctl_jc_keys(&jc, root, cache_keys, NULL);
 	if (cache_matches(&jc, root, k)) {
@@ -291,7 +281,6 @@ static int cache_read(tctl_plan_ledger *out, const char *path, const tctl_plan_l
 	size_t len = 0;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
 	if ((rc = tctl_file_read(&text, &len, path)) == 0)
 		rc = tctl_plan_ledger_from_json(out, text, len, path, k);
 	free(text);

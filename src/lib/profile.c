@@ -162,15 +162,11 @@ static tctl_profile *read_cache(const char *path, const char *fingerprint)
 /* Best effort: a cache that cannot be written only costs the next run a rediscovery. */
 static void write_cache(const char *path, const tctl_profile *p)
 {
-	char *json = NULL, *dir = strdup(path), *slash;
+	char *json = NULL;
 
-	if (dir && (slash = strrchr(dir, '/')) && slash != dir) {
-		*slash = '\0';
-		if (tctl_mkdir_p(dir, 0700) == 0 && tctl_profile_to_json(&json, p) == 0)
-			tctl_file_write_atomic(path, json, strlen(json), 0600);
-	}
+	if (tctl_profile_to_json(&json, p) == 0)
+		tctl_cache_file_write(path, json);
 	free(json);
-	free(dir);
 	tctl_error_clear();
 }
 

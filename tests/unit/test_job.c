@@ -351,6 +351,21 @@ static void cross_field_rules(void **state)
 
 /* ---- output, copy, argv, load ---- */
 
+/* The job's normalised text, checked to read back to the same text (the caller frees). */
+static char *normalised_once(const tctl_job *a)
+{
+	char *j1 = NULL, *j2 = NULL;
+	tctl_job *b;
+
+	assert_int_equal(tctl_job_to_json(&j1, a), 0);
+	b = parse_ok(j1, NULL);
+	assert_int_equal(tctl_job_to_json(&j2, b), 0);
+	assert_string_equal(j1, j2);
+	free(j2);
+	tctl_job_free(b);
+	return j1;
+}
+
 static void normalised_output_round_trips(void **state)
 {
 	const char *spec = "{\"name\": \"n\", \"command\": [\"t\", \"--x\"], \"workdir\": \"/w\","
@@ -360,11 +375,11 @@ static void normalised_output_round_trips(void **state)
 		" \"sweep\": {\"search_space\": {\"x\": {\"type\": \"uniform\", \"min_value\": 0.1,"
 		" \"max_value\": 0.3}}, \"objective\": {\"primary_metric\": \"m\", \"goal\": \"maximize\"},"
 		" \"early_termination\": {\"type\": \"bandit\", \"slack_factor\": 0.2}}}";
-	tctl_job *a = parse_ok(spec, NULL), *b;
-	char *j1 = NULL, *j2 = NULL;
+	tctl_job *a = parse_ok(spec, NULL);
+	char *j1;
 
 	(void)state;
-	assert_int_equal(tctl_job_to_json(&j1, a), 0);
+	j1 = normalised_once(a);
 	assert_non_null(strstr(j1, "\"max_run_duration\": \"1h30m5s\""));
 	assert_non_null(strstr(j1, "\"memory\": 1073741824"));
 	assert_non_null(strstr(j1, "\"cpus\": 2.5"));
@@ -375,13 +390,8 @@ static void normalised_output_round_trips(void **state)
 	assert_true(strstr(j1, "\"name\"") < strstr(j1, "\"command\"") &&
 		    strstr(j1, "\"command\"") < strstr(j1, "\"workdir\"") &&
 		    strstr(j1, "\"resources\"") < strstr(j1, "\"sweep\""));
-	b = parse_ok(j1, NULL);
-	assert_int_equal(tctl_job_to_json(&j2, b), 0);
-	assert_string_equal(j1, j2);
 	free(j1);
-	free(j2);
 	tctl_job_free(a);
-	tctl_job_free(b);
 }
 
 /* A number of 16 significant digits prints (15) as a whole number: it is one from the start,
@@ -391,20 +401,15 @@ static void long_numbers_normalise_once(void **state)
 	const char *spec = "{\"name\": \"n\", \"command\": [\"t\"], \"workdir\": \"/w\","
 		" \"resources\": {\"cpus\": 277777777777888.885},"
 		" \"estimate\": {\"cpu_core_hours\": 0.1000000000000000055}}";
-	tctl_job *a = parse_ok(spec, NULL), *b;
-	char *j1 = NULL, *j2 = NULL;
+	tctl_job *a = parse_ok(spec, NULL);
+	char *j1;
 
 	(void)state;
-	assert_int_equal(tctl_job_to_json(&j1, a), 0);
+	j1 = normalised_once(a);
 	assert_non_null(strstr(j1, "\"cpus\": 277777777777889,"));
 	assert_non_null(strstr(j1, "\"cpu_core_hours\": 0.1"));
-	b = parse_ok(j1, NULL);
-	assert_int_equal(tctl_job_to_json(&j2, b), 0);
-	assert_string_equal(j1, j2);
 	free(j1);
-	free(j2);
 	tctl_job_free(a);
-	tctl_job_free(b);
 }
 
 static void dup_is_deep(void **state)

@@ -15,20 +15,19 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "fixture.h"
 #include "trainctl/error.h"
 #include "trainctl/plan_ledger.h"
 #include "trainctl/util.h"
 
-static char dir[256];
+static char *dir;
 static char path[300];
 static char cache[300];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/tctl-planledger-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
+	dir = fx_tmpdir();
 	snprintf(path, sizeof(path), "%s/ledger.db", dir);
 	snprintf(cache, sizeof(cache), "%s/cache/plan-ledger.json", dir);
 	return 0;
@@ -36,10 +35,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[300];
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
+	fx_rmrf(dir);
+	return 0;
 }
 
 static void add_run(tctl_ledger *l, const char *backend, tctl_run_state state, double cpus,
@@ -230,15 +228,6 @@ static char *slurp(const char *p)
 	return text;
 }
 
-static void put(const char *p, const char *text)
-{
-	FILE *f = fopen(p, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* `text` with its first `from` replaced by `to` (the caller frees). */
 __attribute__((noinline)) static char *replace(const char *text, const char *from, const char *to)
 {
@@ -285,7 +274,7 @@ static void malformed_caches_are_misses(void **state)
 			: replace(good, edits[e][0], edits[e][1]);
 		char *now;
 
-		put(cache, bad);
+		fx_write(dir, "cache/plan-ledger.json", bad);
 		assert_int_equal(tctl_plan_ledger_cached(&v, path, cache, "job"), 0);
 		if (v.from_cache)
 			fail_msg("damaged cache %zu used: %s", i, bad);
